@@ -1,0 +1,358 @@
+r"""Inequality-counting problems with exact answers (Part I of the Ely report).
+
+One problem, as a row of ``data/inequalities/test_400.jsonl`` (abridged):
+
+    question: For how many integers $x$ in the range $[-50, 50]$ is the inequality
+              $5x - 10 < -4x - 2$ satisfied?
+    answer:   51
+    solution: Move every $x$ term to the left ... so $9x < 8$. Divide both sides by $9$ ...
+              \boxed{51}
+
+The count has a closed form: rearrange to ``A x op B``, divide by ``A`` (flipping ``op`` when
+``A < 0``), round the bound to the nearest admissible integer and intersect with ``[lo, hi]``.
+``count_by_enumeration`` and ``count_by_sympy`` check it independently.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+OPERATORS = ("<", "<=", ">", ">=")
+FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}  # the operator after multiplying by -1
+LATEX = {"<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}
+COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "inequalities"
+SEED = 20251201  # the seed of the committed data files; the regeneration test uses it
+SPLIT_SIZES = {"test": 400, "val": 400, "train": 2000}
+# Files written for each split: the seed's sizes (train 400, val/test 40) are prefixes of ours.
+FILE_SIZES = {"train": (400, 2000), "val": (40, 400), "test": (40, 400)}
+
+
+@dataclass(frozen=True)
+class GeneratorSettings:
+    """Where the numbers of a problem are drawn from (all ranges inclusive)."""
+
+    lo_range: tuple[int, int] = (-50, -50)  # the seed: every problem asks about [-50, 50]
+    hi_range: tuple[int, int] = (50, 50)
+    coef_range: tuple[int, int] = (-5, 5)  # x coefficients of f1 and f2
+    const_range: tuple[int, int] = (-10, 10)  # constant terms of f1 and f2
+    operators: tuple[str, ...] = OPERATORS  # drawn uniformly
+
+    def __post_init__(self) -> None:
+        for name in ("lo_range", "hi_range", "coef_range", "const_range"):
+            low, high = getattr(self, name)
+            if low > high:
+                raise ValueError(f"{name} ({low}, {high}) is empty: write it as (min, max)")
+        if self.lo_range[1] > self.hi_range[0]:
+            raise ValueError(
+                f"lo_range {self.lo_range} reaches above hi_range {self.hi_range}, so a range "
+                f"[lo, hi] could be empty: lo must be <= hi, keep max(lo_range) <= min(hi_range)"
+            )
+        if not self.operators:
+            raise ValueError(f"operators is empty: give at least one of {OPERATORS}")
+        unknown = sorted(set(self.operators) - set(OPERATORS))
+        if unknown:
+            raise ValueError(f"unknown operators {unknown}: use only {OPERATORS}")
+        if self.coef_range[0] == self.coef_range[1]:
+            raise ValueError(
+                f"coef_range {self.coef_range} has zero width: f1 and f2 always share their x "
+                f"coefficient, so every problem is trivially all-or-nothing; widen it, e.g. (-5, 5)"
+            )
+
+    def n_unique(self) -> int:
+        """How many distinct problems these settings can produce (a problem and its mirror
+        image ``f2 flip(op) f1`` count once)."""
+        width = lambda r: r[1] - r[0] + 1  # noqa: E731
+        ops = set(self.operators)
+        paired = sum(FLIPPED[op] in ops for op in ops)  # these ops meet their mirror image
+        sides = width(self.coef_range) * width(self.const_range)
+        n_ranges = width(self.lo_range) * width(self.hi_range)
+        return sides * sides * n_ranges * (paired // 2 + len(ops) - paired)
+
+
+FAITHFUL = GeneratorSettings()
+# Beyond the seed: varying and wider ranges, larger numbers, so answers spread out.
+HARD = GeneratorSettings(
+    lo_range=(-200, 0), hi_range=(0, 200), coef_range=(-12, 12), const_range=(-100, 100)
+)
+
+
+@dataclass(frozen=True)
+class Inequality:
+    """``a1 x + b1  op  a2 x + b2`` over the integers ``x`` in ``[lo, hi]``."""
+
+    a1: int
+    b1: int
+    op: str
+    a2: int
+    b2: int
+    lo: int
+    hi: int
+
+    @property
+    def lhs(self) -> str:
+        return format_linear(self.a1, self.b1)
+
+    @property
+    def rhs(self) -> str:
+        return format_linear(self.a2, self.b2)
+
+    @property
+    def question(self) -> str:
+        return (
+            f"For how many integers $x$ in the range $[{self.lo}, {self.hi}]$ is the inequality "
+            f"${self.lhs} {LATEX[self.op]} {self.rhs}$ satisfied?"
+        )
+
+    def holds(self, x: int) -> bool:
+        return COMPARE[self.op](self.a1 * x + self.b1, self.a2 * x + self.b2)
+
+    def key(self) -> tuple:
+        """The same for an inequality and its mirror image (``f2 flip(op) f1``)."""
+        mirror = (self.a2, self.b2, FLIPPED[self.op], self.a1, self.b1)
+        return (*min((self.a1, self.b1, self.op, self.a2, self.b2), mirror), self.lo, self.hi)
+
+
+def _x_term(a: int) -> str:
+    return {1: "x", -1: "-x"}.get(a, f"{a}x")
+
+
+def format_linear(a: int, b: int) -> str:
+    """``a x + b`` as a reader writes it: ``format_linear(-1, 3) == '-x + 3'``."""
+    if a == 0:
+        return str(b)
+    x_term = _x_term(a)
+    if b == 0:
+        return x_term
+    return f"{x_term} {'+' if b > 0 else '-'} {abs(b)}"
+
+
+@dataclass(frozen=True)
+class Solution:
+    """The closed-form steps: ``A x op B``, the rational bound, the integer interval, the count."""
+
+    a: int  # A = a1 - a2
+    b: int  # B = b2 - b1
+    op: str  # the operator after dividing by A (flipped when A < 0)
+    bound: Fraction | None  # B / A, or None when A == 0
+    first: int | None  # smallest integer solution in [lo, hi], None if there is none
+    last: int | None
+    count: int
+
+
+def solve(ineq: Inequality) -> Solution:
+    """Exact solution in O(1) with rational arithmetic."""
+    a, b = ineq.a1 - ineq.a2, ineq.b2 - ineq.b1
+    if a == 0:  # 0 op B: true for every x or for none
+        holds = COMPARE[ineq.op](0, b)
+        first, last = (ineq.lo, ineq.hi) if holds else (None, None)
+        return Solution(a, b, ineq.op, None, first, last, ineq.hi - ineq.lo + 1 if holds else 0)
+    op = ineq.op if a > 0 else FLIPPED[ineq.op]
+    bound = Fraction(b, a)
+    lower, upper = ineq.lo, ineq.hi
+    if op == "<":
+        upper = min(upper, math.ceil(bound) - 1)
+    elif op == "<=":
+        upper = min(upper, math.floor(bound))
+    elif op == ">":
+        lower = max(lower, math.floor(bound) + 1)
+    else:
+        lower = max(lower, math.ceil(bound))
+    if lower > upper:
+        return Solution(a, b, op, bound, None, None, 0)
+    return Solution(a, b, op, bound, lower, upper, upper - lower + 1)
+
+
+def count_solutions(ineq: Inequality) -> int:
+    """How many integers in ``[lo, hi]`` satisfy the inequality (closed form)."""
+    return solve(ineq).count
+
+
+def count_by_enumeration(ineq: Inequality) -> int:
+    """The same count by trying every integer: the slow, obviously correct check."""
+    return sum(ineq.holds(x) for x in range(ineq.lo, ineq.hi + 1))
+
+
+def count_by_sympy(ineq: Inequality) -> int:
+    """The same count by sympy's ``solveset`` over the integers of the range."""
+    import sympy
+
+    x = sympy.Symbol("x", integer=True)
+    relation = {"<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge}[ineq.op]
+    inequality = relation(ineq.a1 * x + ineq.b1, ineq.a2 * x + ineq.b2)
+    solutions = sympy.solveset(inequality, x, domain=sympy.Range(ineq.lo, ineq.hi + 1))
+    return len(solutions)
+
+
+def _latex_number(q: Fraction) -> str:
+    if q.denominator == 1:
+        return str(q.numerator)
+    sign = "-" if q < 0 else ""
+    return rf"{sign}\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"
+
+
+def _paren(n: int) -> str:
+    return f"({n})" if n < 0 else str(n)
+
+
+def worked_solution(ineq: Inequality) -> str:
+    r"""Step-by-step reasoning that ends in ``\boxed{N}``."""
+    s = solve(ineq)
+    op, lo, hi = LATEX[ineq.op], ineq.lo, ineq.hi
+    steps = [
+        "Move every $x$ term to the left and every constant to the right: "
+        f"$({ineq.a1} - {_paren(ineq.a2)})x {op} {ineq.b2} - {_paren(ineq.b1)}$, "
+        f"that is ${_x_term(s.a)} {op} {s.b}$."
+    ]
+    if s.bound is None:
+        truth = "always true" if s.count else "never true"
+        steps.append(f"The $x$ terms cancel, leaving $0 {op} {s.b}$, which is {truth}.")
+        if s.count:
+            steps.append(
+                f"So every integer in $[{lo}, {hi}]$ satisfies it: "
+                f"${hi} - {_paren(lo)} + 1 = {s.count}$ integers."
+            )
+        else:
+            steps.append(f"So no integer in $[{lo}, {hi}]$ satisfies it.")
+        return "\n".join(steps + [rf"\boxed{{{s.count}}}"])
+    flip = f", flipping the inequality because ${s.a}$ is negative" if s.a < 0 else ""
+    steps.append(f"Divide both sides by ${s.a}${flip}: $x {LATEX[s.op]} {_latex_number(s.bound)}$.")
+    upper = s.op in ("<", "<=")
+    edge = (
+        (math.ceil(s.bound) - 1 if s.op == "<" else math.floor(s.bound))
+        if upper
+        else (math.floor(s.bound) + 1 if s.op == ">" else math.ceil(s.bound))
+    )
+    steps.append(
+        f"The integers with $x {LATEX[s.op]} {_latex_number(s.bound)}$ are those with "
+        f"$x {LATEX['<=' if upper else '>=']} {edge}$."
+    )
+    if s.count:
+        steps.append(
+            f"Within $[{lo}, {hi}]$ that is ${s.first} \\le x \\le {s.last}$, which holds "
+            f"${s.last} - {_paren(s.first)} + 1 = {s.count}$ integers."
+        )
+    else:
+        steps.append(f"No integer in $[{lo}, {hi}]$ has that, so the count is $0$.")
+    return "\n".join(steps + [rf"\boxed{{{s.count}}}"])
+
+
+def sample_inequality(rng: random.Random, settings: GeneratorSettings = FAITHFUL) -> Inequality:
+    """One problem drawn uniformly from the settings' ranges."""
+    lo = rng.randint(*settings.lo_range)
+    hi = rng.randint(*settings.hi_range)
+    return Inequality(
+        a1=rng.randint(*settings.coef_range),
+        b1=rng.randint(*settings.const_range),
+        op=rng.choice(settings.operators),
+        a2=rng.randint(*settings.coef_range),
+        b2=rng.randint(*settings.const_range),
+        lo=lo,
+        hi=hi,
+    )
+
+
+def generate_unique(
+    n: int, settings: GeneratorSettings = FAITHFUL, seed: int = SEED
+) -> list[Inequality]:
+    """``n`` distinct problems (no two with the same ``key()``), reproducible from ``seed``."""
+    available = settings.n_unique()
+    if n > available:
+        raise ValueError(
+            f"asked for {n} unique problems but these settings allow only {available}: "
+            f"ask for fewer or widen coef_range, const_range or the ranges"
+        )
+    rng = random.Random(seed)
+    seen: set[tuple] = set()
+    problems = []
+    while len(problems) < n:
+        ineq = sample_inequality(rng, settings)
+        if ineq.key() not in seen:
+            seen.add(ineq.key())
+            problems.append(ineq)
+    return problems
+
+
+def make_splits(
+    settings: GeneratorSettings = FAITHFUL, seed: int = SEED
+) -> dict[str, list[Inequality]]:
+    """Disjoint test / val / train problems, drawn in one deduplicated stream."""
+    problems = generate_unique(sum(SPLIT_SIZES.values()), settings, seed)
+    splits, start = {}, 0
+    for name, size in SPLIT_SIZES.items():
+        splits[name] = problems[start : start + size]
+        start += size
+    return splits
+
+
+def to_row(ineq: Inequality, row_id: str) -> dict:
+    """A JSON-ready record: the question, the exact answer, both training targets, the parts."""
+    answer = count_solutions(ineq)
+    return {
+        "id": row_id,
+        "question": ineq.question,
+        "answer": answer,
+        "solution": worked_solution(ineq),  # worked target (Model D)
+        "boxed_answer": rf"\boxed{{{answer}}}",  # the seed's answer-only target (Models A-C)
+        "lo": ineq.lo,
+        "hi": ineq.hi,
+        "lhs": ineq.lhs,
+        "op": ineq.op,
+        "rhs": ineq.rhs,
+        "a1": ineq.a1,
+        "b1": ineq.b1,
+        "a2": ineq.a2,
+        "b2": ineq.b2,
+    }
+
+
+def from_row(row: dict) -> Inequality:
+    return Inequality(*(row[k] for k in ("a1", "b1", "op", "a2", "b2", "lo", "hi")))
+
+
+def write_splits(
+    directory: Path = DATA_DIR, settings: GeneratorSettings = FAITHFUL, seed: int = SEED
+) -> list[Path]:
+    """Write ``{split}_{size}.jsonl`` for every split and size; return the paths."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for split, problems in make_splits(settings, seed).items():
+        rows = [to_row(p, f"{split}-{i:04d}") for i, p in enumerate(problems)]
+        for size in FILE_SIZES[split]:
+            path = directory / f"{split}_{size}.jsonl"
+            lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows[:size])
+            path.write_text("".join(lines), encoding="utf-8")
+            paths.append(path)
+    return paths
+
+
+def load_split(split: str, size: int, directory: Path = DATA_DIR) -> list[dict]:
+    """Rows of ``{split}_{size}.jsonl``, e.g. ``load_split("val", 40)``."""
+    path = Path(directory) / f"{split}_{size}.jsonl"
+    if not path.exists():
+        choices = ", ".join(f"{s}_{n}" for s, sizes in FILE_SIZES.items() for n in sizes)
+        raise FileNotFoundError(f"{path} not found: choose one of {choices}, or run write_splits()")
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def answer_histogram(rows: Iterable[dict]) -> Counter:
+    """How often each answer occurs."""
+    return Counter(row["answer"] for row in rows)
+
+
+def constant_baseline(train: Sequence[dict], evaluate_on: Sequence[dict]) -> tuple[int, float]:
+    """The most common training answer, and the accuracy of always answering it."""
+    answer = answer_histogram(train).most_common(1)[0][0]
+    hits = sum(row["answer"] == answer for row in evaluate_on)
+    return answer, hits / len(evaluate_on)

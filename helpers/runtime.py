@@ -1,0 +1,159 @@
+"""Run profile, seeding, the versions printout and the run folder.
+
+Every notebook runs in one of two profiles, chosen once here:
+
+- ``colab``: a GPU, the Hugging Face hub, Unsloth with 4-bit loading, the seeds' full sizes.
+- ``smoke``: CPU only and offline, a tiny locally built model, small fixture data (what CI runs).
+
+Notebooks never branch on the profile; they ask it for names and sizes:
+
+>>> profile = get_profile("smoke")
+>>> profile.n(2000), profile.n(40)
+(16, 16)
+>>> get_profile("colab").n(2000)
+2000
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import random
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+PROFILE_ENV = "CURRICULUM_PROFILE"
+RUNS_ENV = "CURRICULUM_RUNS"
+PROFILES = ("colab", "smoke")
+DRIVE_ROOT = Path("/content/drive/MyDrive")
+
+# Libraries whose versions a notebook prints in its second cell (what a bug report needs).
+REPORTED_LIBRARIES = (
+    "torch",
+    "transformers",
+    "trl",
+    "peft",
+    "datasets",
+    "unsloth",
+    "bitsandbytes",
+    "sympy",
+    "math-verify",
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How this run is sized: ``n(full)`` is the full count on colab, a small cap on smoke."""
+
+    name: str
+    reason: str
+    smoke_size: int = 16  # items per data set in the smoke profile: enough to exercise batching
+
+    @property
+    def is_smoke(self) -> bool:
+        return self.name == "smoke"
+
+    def n(self, full: int, smoke: int | None = None) -> int:
+        """The number of items to use: ``full`` on colab, ``min(full, smoke)`` on smoke."""
+        if not self.is_smoke:
+            return full
+        return min(full, self.smoke_size if smoke is None else smoke)
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """The profile named, else ``$CURRICULUM_PROFILE``, else colab with CUDA and smoke without."""
+    name = name or os.environ.get(PROFILE_ENV, "").strip().lower()
+    if name:
+        if name not in PROFILES:
+            raise ValueError(
+                f"unknown profile {name!r}: set {PROFILE_ENV} to one of {', '.join(PROFILES)}"
+            )
+        return Profile(name, reason=f"{PROFILE_ENV}={name}")
+    if _cuda_available():
+        return Profile("colab", reason="a CUDA GPU is available")
+    return Profile("smoke", reason="no CUDA GPU: CPU, offline, tiny model")
+
+
+def in_colab() -> bool:
+    """True inside a Google Colab kernel."""
+    return "google.colab" in sys.modules
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA) so that reruns draw the same numbers."""
+    random.seed(seed)
+    try:
+        import numpy as np
+    except ImportError:
+        pass
+    else:
+        np.random.seed(seed)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(seed)
+    torch.cuda.manual_seed_all(seed)
+
+
+def library_versions(names: tuple[str, ...] = REPORTED_LIBRARIES) -> dict[str, str]:
+    """Installed version of each library, or "not installed"."""
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def gpu_description() -> str:
+    """The GPU's name and memory, or why there is none."""
+    if not _cuda_available():
+        return "none (CPU only)"
+    import torch
+
+    props = torch.cuda.get_device_properties(0)
+    bf16 = "bf16 supported" if torch.cuda.is_bf16_supported() else "fp16 only, no bf16"
+    return f"{props.name}, {props.total_memory / 2**30:.1f} GiB, {bf16}"
+
+
+def describe_environment(profile: Profile | None = None) -> str:
+    """The text a notebook's second cell prints: profile, Python, GPU, library versions."""
+    profile = profile or get_profile()
+    lines = [
+        f"profile : {profile.name} ({profile.reason})",
+        f"python  : {platform.python_version()} on {platform.system()} {platform.machine()}",
+        f"gpu     : {gpu_description()}",
+    ]
+    lines += [f"{name:<13}: {version}" for name, version in library_versions().items()]
+    return "\n".join(lines)
+
+
+def run_dir(name: str, profile: Profile | None = None) -> Path:
+    """The folder where a notebook's results go, created if needed.
+
+    ``$CURRICULUM_RUNS`` if set, else Google Drive when it is mounted on Colab (so a disconnect
+    loses nothing), else ``./runs``. Each profile gets its own subfolder so a smoke run never
+    mixes with real results.
+    """
+    profile = profile or get_profile()
+    if os.environ.get(RUNS_ENV):
+        root = Path(os.environ[RUNS_ENV])
+    elif DRIVE_ROOT.is_dir():
+        root = DRIVE_ROOT / "math-sft-course" / "runs"
+    else:
+        root = Path("runs")
+    path = root / profile.name / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,230 @@
+import itertools
+import random
+import re
+
+import pytest
+
+from helpers.inequalities import (
+    DATA_DIR,
+    FAITHFUL,
+    FILE_SIZES,
+    HARD,
+    OPERATORS,
+    GeneratorSettings,
+    Inequality,
+    answer_histogram,
+    constant_baseline,
+    count_by_enumeration,
+    count_by_sympy,
+    count_solutions,
+    format_linear,
+    from_row,
+    generate_unique,
+    load_split,
+    make_splits,
+    sample_inequality,
+    solve,
+    worked_solution,
+    write_splits,
+)
+
+EDGE_CASES = [
+    Inequality(3, 1, "<", 3, 5, -50, 50),  # zero net coefficient, always true
+    Inequality(3, 5, "<", 3, 1, -50, 50),  # zero net coefficient, never true
+    Inequality(2, 0, "<=", 2, 0, -50, 50),  # 0 <= 0: always true
+    Inequality(2, 0, "<", 2, 0, -50, 50),  # 0 < 0: never true
+    Inequality(2, -4, "<", 0, 0, -50, 50),  # bound exactly at the integer 2, strict
+    Inequality(2, -4, "<=", 0, 0, -50, 50),  # bound exactly at 2, inclusive
+    Inequality(-2, 4, ">", 0, 0, -50, 50),  # negative divisor, bound at 2
+    Inequality(-2, 4, ">=", 0, 0, -50, 50),
+    Inequality(1, 0, ">", 0, 60, -50, 50),  # solutions all above the range: 0
+    Inequality(1, 0, "<", 0, -60, -50, 50),  # all below: 0
+    Inequality(1, 0, ">=", 0, -60, -50, 50),  # the full range
+    Inequality(1, 0, "<=", 0, 50, -50, 50),  # bound at the range's end
+    Inequality(5, 3, "<", -4, 1, -30, -10),  # a negative range, wholly inside the solutions
+    Inequality(1, 0, ">=", 0, -7, -7, -7),  # a single-point range that holds
+    Inequality(1, 0, ">", 0, -7, -7, -7),  # a single-point range that fails
+]
+
+
+def random_problems(n, seed):
+    rng = random.Random(seed)
+    settings = [FAITHFUL, HARD, GeneratorSettings((-20, 3), (3, 25), (-3, 3), (-40, 40))]
+    return [sample_inequality(rng, settings[i % len(settings)]) for i in range(n)]
+
+
+def test_closed_form_count_matches_brute_force():
+    for ineq in EDGE_CASES + random_problems(5000, seed=1):
+        assert count_solutions(ineq) == count_by_enumeration(ineq), ineq
+
+
+def test_closed_form_count_matches_sympy():
+    for ineq in EDGE_CASES + random_problems(300, seed=2):
+        assert count_solutions(ineq) == count_by_sympy(ineq), ineq
+
+
+def test_edge_cases_have_the_expected_counts():
+    expected = [101, 0, 101, 0, 52, 53, 52, 53, 0, 0, 101, 101, 21, 1, 0]
+    assert [count_solutions(ineq) for ineq in EDGE_CASES] == expected
+
+
+def test_dividing_by_a_negative_flips_the_operator():
+    s = solve(Inequality(-2, 0, "<", 0, 6, -50, 50))  # -2x < 6  ->  x > -3
+    assert (s.a, s.b, s.op, s.bound) == (-2, 6, ">", -3)
+    assert "flipping the inequality" in worked_solution(Inequality(-2, 0, "<", 0, 6, -50, 50))
+    assert "flipping" not in worked_solution(Inequality(2, 0, "<", 0, 6, -50, 50))
+
+
+def test_worked_solution_ends_in_the_boxed_count():
+    for ineq in EDGE_CASES + random_problems(500, seed=3):
+        last_line = worked_solution(ineq).splitlines()[-1]
+        assert last_line == rf"\boxed{{{count_by_enumeration(ineq)}}}"
+
+
+def test_worked_solution_states_the_integer_interval():
+    text = worked_solution(Inequality(5, -10, "<", -4, -2, -50, 50))  # 9x < 8
+    assert r"$9x < 8$" in text
+    assert r"$x < \frac{8}{9}$" in text
+    assert r"$x \le 0$" in text
+    assert r"$-50 \le x \le 0$" in text
+
+
+def test_question_reads_like_the_seed():
+    ineq = Inequality(5, -10, "<", -4, -2, -50, 50)
+    assert ineq.question == (
+        "For how many integers $x$ in the range $[-50, 50]$ is the inequality "
+        "$5x - 10 < -4x - 2$ satisfied?"
+    )
+    assert count_solutions(ineq) == 51  # the seed's own example: \boxed{51}
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "text"),
+    [(1, 0, "x"), (-1, 3, "-x + 3"), (4, -2, "4x - 2"), (0, -7, "-7"), (0, 0, "0")],
+)
+def test_format_linear(a, b, text):
+    assert format_linear(a, b) == text
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lo_range": (5, 5), "hi_range": (3, 3)}, "lo must be <= hi"),
+        ({"coef_range": (5, -5)}, "is empty: write it as"),
+        ({"operators": ()}, "operators is empty"),
+        ({"operators": ("<", "!=")}, "unknown operators"),
+        ({"coef_range": (2, 2)}, "zero width.*widen it"),
+    ],
+)
+def test_bad_settings_raise_an_error_naming_the_fix(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        GeneratorSettings(**kwargs)
+
+
+def test_asking_for_more_unique_problems_than_exist_raises():
+    tiny = GeneratorSettings((0, 0), (3, 3), (0, 1), (0, 0), ("<",))
+    with pytest.raises(ValueError, match="allow only 4: ask for fewer"):
+        generate_unique(5, tiny)
+    assert len(generate_unique(4, tiny)) == 4
+
+
+@pytest.mark.parametrize("operators", [OPERATORS, ("<",), ("<", ">"), ("<", "<=", ">")])
+def test_n_unique_counts_the_distinct_keys(operators):
+    s = GeneratorSettings((-1, 0), (0, 1), (-1, 1), (0, 1), operators)
+    keys = {
+        Inequality(a1, b1, op, a2, b2, lo, hi).key()
+        for a1, a2 in itertools.product(range(-1, 2), repeat=2)
+        for b1, b2 in itertools.product(range(2), repeat=2)
+        for op in operators
+        for lo in (-1, 0)
+        for hi in (0, 1)
+    }
+    assert s.n_unique() == len(keys)
+
+
+def test_a_problem_and_its_mirror_image_are_one_problem():
+    assert Inequality(5, -10, "<", -4, -2, -50, 50).key() == (
+        Inequality(-4, -2, ">", 5, -10, -50, 50).key()
+    )
+
+
+def test_generation_is_deterministic_and_seeded():
+    assert generate_unique(50, seed=7) == generate_unique(50, seed=7)
+    assert generate_unique(50, seed=7) != generate_unique(50, seed=8)
+
+
+def test_faithful_settings_reproduce_the_seed_distribution():
+    problems = generate_unique(4000, FAITHFUL, seed=5)
+    assert {(p.lo, p.hi) for p in problems} == {(-50, 50)}
+    assert {p.a1 for p in problems} | {p.a2 for p in problems} == set(range(-5, 6))
+    assert {p.b1 for p in problems} | {p.b2 for p in problems} == set(range(-10, 11))
+    ops = answer_histogram({"answer": p.op} for p in problems)
+    assert set(ops) == set(OPERATORS) and min(ops.values()) > 900  # uniform: ~1000 each
+
+
+def test_hard_settings_vary_the_range():
+    problems = generate_unique(500, HARD, seed=5)
+    assert len({(p.lo, p.hi) for p in problems}) > 400
+    assert all(p.lo <= p.hi for p in problems)
+
+
+def all_committed_rows():
+    return {
+        f"{split}_{size}": load_split(split, size)
+        for split, sizes in FILE_SIZES.items()
+        for size in sizes
+    }
+
+
+def test_every_committed_row_is_verified_by_brute_force():
+    for name, rows in all_committed_rows().items():
+        for row in rows:
+            ineq = from_row(row)
+            assert row["answer"] == count_by_enumeration(ineq), (name, row["id"])
+            assert row["question"] == ineq.question
+            assert row["boxed_answer"] == rf"\boxed{{{row['answer']}}}"
+            assert row["solution"].endswith(row["boxed_answer"])
+
+
+def normalised(question):
+    return re.sub(r"\s+", "", question).lower()
+
+
+def test_no_problem_repeats_inside_or_across_splits():
+    largest = {split: load_split(split, max(sizes)) for split, sizes in FILE_SIZES.items()}
+    seen = {}
+    for rows in largest.values():
+        for row in rows:
+            for key in (normalised(row["question"]), from_row(row).key()):
+                assert key not in seen, (row["id"], seen.get(key))
+                seen[key] = row["id"]
+
+
+def test_small_splits_are_prefixes_of_the_large_ones():
+    rows = all_committed_rows()
+    assert rows["train_400"] == rows["train_2000"][:400]
+    assert rows["val_40"] == rows["val_400"][:40]
+    assert rows["test_40"] == rows["test_400"][:40]
+    assert [len(r) for r in rows.values()] == [400, 2000, 40, 400, 40, 400]
+
+
+def test_regenerated_files_are_byte_identical(tmp_path):
+    for path in write_splits(tmp_path):
+        assert path.read_bytes() == (DATA_DIR / path.name).read_bytes(), path.name
+
+
+def test_splits_are_disjoint_for_other_seeds_and_settings():
+    splits = make_splits(HARD, seed=11)
+    keys = [{p.key() for p in problems} for problems in splits.values()]
+    assert sum(map(len, keys)) == len(set().union(*keys)) == 2800
+
+
+def test_load_split_names_the_available_files():
+    with pytest.raises(FileNotFoundError, match="choose one of train_400, train_2000"):
+        load_split("train", 123)
+
+
+def test_constant_baseline_is_the_share_of_the_most_common_training_answer():
+    train = [{"answer": a} for a in (3, 3, 5)]
+    evaluate_on = [{"answer": a} for a in (3, 4, 5, 3)]
+    assert constant_baseline(train, evaluate_on) == (3, 0.5)
