@@ -1,0 +1,170 @@
+r"""Greedy, batched, resumable evaluation with accuracy intervals and an error taxonomy.
+
+    records = evaluate(model, tokenizer, rows, run / "val_400.baseline.jsonl")
+    summary = summarise(records)  # accuracy, 95% Wilson interval, error counts
+
+One record per problem, appended to a JSON-lines file batch by batch, e.g.
+
+    {"id": "val-0007", "gold": 51, "extracted": 50, "correct": false, "error": "off_by_one",
+     "tokens": 212, "truncated": false, "prompt": "<|im_start|>system ...", "response": "..."}
+
+Rerunning after an interruption skips the ids already in the file, so nothing is lost and
+nothing is written twice.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from helpers.grading import extract_integer
+from helpers.models import stop_token_ids
+from helpers.prompts import SYSTEM_PROMPT, render_prompt
+
+ERROR_TYPES = ("format", "truncated", "off_by_one", "direction", "other")
+
+
+@dataclass
+class Generation:
+    text: str
+    tokens: int  # generated tokens, the stop token included
+    truncated: bool  # hit max_new_tokens before a stop token
+
+
+def generate(model, tokenizer, prompts: Sequence[str], max_new_tokens: int) -> list[Generation]:
+    """Greedy continuations of ``prompts``, as one left-padded batch."""
+    import torch
+
+    tokenizer.padding_side = "left"  # so every prompt ends right where generation starts
+    batch = tokenizer(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)
+    batch = batch.to(model.device)
+    stops = stop_token_ids(tokenizer)
+    with torch.no_grad():
+        output = model.generate(
+            **batch,
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            eos_token_id=stops,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+    generations = []
+    for row in output[:, batch["input_ids"].shape[1] :].tolist():
+        end = next((i for i, token in enumerate(row) if token in stops), None)
+        kept = row if end is None else row[:end]
+        text = tokenizer.decode(kept, skip_special_tokens=True)
+        generations.append(Generation(text, len(kept) + (end is not None), end is None))
+    return generations
+
+
+def classify_inequality_error(extracted: int | None, row: dict, truncated: bool) -> str | None:
+    """None when correct, else the error type: format (no boxed integer), truncated (cut off
+    before answering), off_by_one, direction (the count of the complementary set), other."""
+    gold = row["answer"]
+    if extracted == gold:
+        return None
+    if extracted is None:
+        return "truncated" if truncated else "format"
+    if extracted == row["hi"] - row["lo"] + 1 - gold:
+        return "direction"
+    if abs(extracted - gold) == 1:
+        return "off_by_one"
+    return "other"
+
+
+def read_records(path: Path) -> list[dict]:
+    path = Path(path)
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def evaluate(
+    model,
+    tokenizer,
+    rows: Sequence[dict],
+    results_path: Path,
+    max_new_tokens: int = 1024,
+    batch_size: int = 16,
+    system: str = SYSTEM_PROMPT,
+    classify: Callable[[int | None, dict, bool], str | None] = classify_inequality_error,
+    extract: Callable[[str], int | None] = extract_integer,
+    generate_fn: Callable = generate,
+    progress: bool = True,
+) -> list[dict]:
+    """Evaluate ``rows`` (each with ``id``, ``question``, ``answer``) greedily, appending records
+    to ``results_path``; ids already there are skipped. Returns the records in row order."""
+    from tqdm.auto import tqdm
+
+    results_path = Path(results_path)
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    done = {record["id"] for record in read_records(results_path)}
+    todo = [row for row in rows if row["id"] not in done]
+    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+    for batch in tqdm(batches, desc=f"evaluating {results_path.stem}", disable=not progress):
+        prompts = [render_prompt(tokenizer, row["question"], system) for row in batch]
+        generations = generate_fn(model, tokenizer, prompts, max_new_tokens)
+        with results_path.open("a", encoding="utf-8") as f:
+            for row, prompt, gen in zip(batch, prompts, generations, strict=True):
+                extracted = extract(gen.text)
+                error = classify(extracted, row, gen.truncated)
+                record = {"id": row["id"], "gold": row["answer"], "extracted": extracted}
+                record |= {"correct": error is None, "error": error, **asdict(gen)}
+                record["response"] = record.pop("text")
+                f.write(json.dumps(record | {"prompt": prompt}, ensure_ascii=False) + "\n")
+    by_id = {record["id"]: record for record in read_records(results_path)}
+    return [by_id[row["id"]] for row in rows]
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion; sensible at 0, 1 and small n.
+
+    >>> [round(x, 3) for x in wilson_interval(20, 40)]
+    [0.352, 0.648]
+    """
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class Summary:
+    n: int
+    correct: int
+    accuracy: float
+    low: float  # 95% Wilson interval
+    high: float
+    errors: dict[str, int]
+    truncated: int
+    mean_tokens: float
+
+    def __str__(self) -> str:
+        return (
+            f"accuracy {self.accuracy:.3f} [{self.low:.3f}, {self.high:.3f}] "
+            f"({self.correct}/{self.n})"
+        )
+
+
+def summarise(records: Sequence[dict]) -> Summary:
+    """Accuracy with its 95% interval, the error counts and the generation lengths."""
+    n = len(records)
+    correct = sum(record["correct"] for record in records)
+    low, high = wilson_interval(correct, n)
+    errors = Counter(record["error"] for record in records if record["error"])
+    return Summary(
+        n=n,
+        correct=correct,
+        accuracy=correct / n if n else 0.0,
+        low=low,
+        high=high,
+        errors=dict(errors),
+        truncated=sum(record["truncated"] for record in records),
+        mean_tokens=sum(record["tokens"] for record in records) / n if n else 0.0,
+    )

@@ -1,0 +1,246 @@
+"""Load a base model and its tokenizer, add LoRA, save and reload adapters.
+
+One call serves both profiles:
+
+    model, tokenizer = load_model(profile, lora=LoraSettings(r=64, alpha=128, dropout=0.0))
+
+- colab: Unsloth's ``FastLanguageModel`` (``unsloth/Qwen2.5-Math-1.5B`` in 4-bit), LoRA through
+  ``FastLanguageModel.get_peft_model``. Unsloth is imported only there: it needs a GPU, and it
+  must be imported before transformers, trl and peft touch the model so its patches apply.
+- smoke: a tiny Qwen2 model with random weights and a locally trained tokenizer that carries
+  Qwen2.5's ChatML chat template, built once and cached on disk; LoRA through PEFT.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from helpers.runtime import Profile
+
+MATH_MODEL = "unsloth/Qwen2.5-Math-1.5B"  # the seed's model (Ely, Part I and II)
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+CACHE_ENV = "CURRICULUM_CACHE"
+TINY_MODEL_VERSION = "tiny-qwen2-v1"  # bump when the recipe below changes, to rebuild caches
+SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
+STOP_TOKENS = ("<|im_end|>", "<|endoftext|>")  # end of an assistant turn / of the text
+
+# Qwen2.5's chat template for plain system/user/assistant turns (its tool branches left out):
+# a missing system turn gets Qwen2.5-Math's default system prompt.
+QWEN25_CHAT_TEMPLATE = (
+    "{%- if messages[0]['role'] == 'system' %}"
+    "{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}"
+    "{%- else %}"
+    "{{- '<|im_start|>system\\nPlease reason step by step, and put your final answer within "
+    "\\\\boxed{}.<|im_end|>\\n' }}"
+    "{%- endif %}"
+    "{%- for message in messages %}"
+    "{%- if not (message['role'] == 'system' and loop.first) %}"
+    "{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+    "{%- endif %}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+
+
+@dataclass(frozen=True)
+class LoraSettings:
+    """LoRA adapter shape; applied to every attention and MLP projection (``LORA_TARGETS``)."""
+
+    r: int
+    alpha: int
+    dropout: float = 0.0
+
+
+def cache_dir() -> Path:
+    """Where built artefacts (the tiny model) are kept: ``$CURRICULUM_CACHE`` or ~/.cache."""
+    root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "math-sft-course"
+    return Path(root)
+
+
+def _tokenizer_corpus() -> list[str]:
+    """Text the tiny tokenizer learns its merges from: our own generated problems."""
+    from helpers.inequalities import FAITHFUL, HARD, generate_unique, worked_solution
+    from helpers.prompts import SYSTEM_PROMPT
+
+    problems = generate_unique(1500, FAITHFUL, seed=99) + generate_unique(500, HARD, seed=99)
+    roles = "system\nuser\nassistant\n" * 50  # the chat template's role names
+    return [roles, SYSTEM_PROMPT] + [p.question + "\n" + worked_solution(p) for p in problems]
+
+
+def build_tiny_model(path: Path, seed: int = 0) -> None:
+    """Write a tiny Qwen2 model and its tokenizer to ``path`` (about 1 s, under 1 MB).
+
+    The tokenizer uses Qwen2's own normalizer and pre-tokenizer (one digit per token), so that
+    transformers reloads it as ``Qwen2Tokenizer`` with identical ids. ``initializer_range=0.2``
+    makes the random base sharp enough for LoRA to learn the answer format in a few steps (with
+    the default 0.02 the frozen base is too flat and the loss does not move).
+    """
+    import json
+
+    import torch
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+    )
+    from tokenizers.trainers import BpeTrainer
+    from transformers import Qwen2Config, Qwen2ForCausalLM, Qwen2Tokenizer
+    from transformers.models.qwen2.tokenization_qwen2 import PRETOKENIZE_REGEX
+
+    bpe = Tokenizer(models.BPE())
+    bpe.normalizer = normalizers.NFC()
+    bpe.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(PRETOKENIZE_REGEX), behavior="isolated"),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    bpe.decoder = decoders.ByteLevel()
+    trainer = BpeTrainer(
+        vocab_size=600,
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),  # every byte stays encodable
+        show_progress=False,
+    )
+    bpe.train_from_iterator(_tokenizer_corpus(), trainer)
+    trained = json.loads(bpe.to_str())["model"]
+    merges = [tuple(pair) for pair in trained["merges"]]
+    tokenizer = Qwen2Tokenizer(vocab=trained["vocab"], merges=merges, eos_token="<|im_end|>")
+    tokenizer.add_tokens([AddedToken(token, special=True) for token in SPECIAL_TOKENS])
+    tokenizer.chat_template = QWEN25_CHAT_TEMPLATE
+
+    torch.manual_seed(seed)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        initializer_range=0.2,
+        bos_token_id=None,
+        eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    Qwen2ForCausalLM(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+
+
+def tiny_model_path() -> Path:
+    """The cached tiny model folder, built on first use."""
+    path = cache_dir() / TINY_MODEL_VERSION
+    if not (path / "config.json").exists():
+        scratch = path.with_name(f"{path.name}.building-{os.getpid()}")
+        build_tiny_model(scratch)
+        scratch.replace(path)  # atomic: a half-built folder is never seen as the model
+    return path
+
+
+def load_model(
+    profile: Profile,
+    model_name: str = MATH_MODEL,
+    max_seq_length: int = 1024,
+    lora: LoraSettings | None = None,
+    seed: int = 3407,
+):
+    """``(model, tokenizer)`` for the profile, with LoRA adapters added when ``lora`` is given."""
+    if profile.is_smoke:
+        return _load_smoke(lora, seed)
+    return _load_unsloth(model_name, max_seq_length, lora, seed)
+
+
+def _load_smoke(lora: LoraSettings | None, seed: int):
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = tiny_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    if lora is not None:
+        from peft import LoraConfig, get_peft_model
+
+        torch.manual_seed(seed)
+        config = LoraConfig(
+            r=lora.r,
+            lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout,
+            target_modules=list(LORA_TARGETS),
+            task_type="CAUSAL_LM",
+        )
+        model = get_peft_model(model, config)
+    return model, tokenizer
+
+
+def _load_unsloth(model_name: str, max_seq_length: int, lora: LoraSettings | None, seed: int):
+    from unsloth import FastLanguageModel  # first: it patches transformers, trl and peft
+
+    model, tokenizer = FastLanguageModel.from_pretrained(
+        model_name=model_name,
+        max_seq_length=max_seq_length,
+        dtype=None,  # Unsloth picks bf16 where supported, fp16 on a T4
+        load_in_4bit=True,  # QLoRA: the 1.5B base takes ~1.2 GB instead of ~3 GB
+    )
+    if lora is not None:
+        model = FastLanguageModel.get_peft_model(
+            model,
+            r=lora.r,
+            lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout,
+            target_modules=list(LORA_TARGETS),
+            bias="none",
+            use_gradient_checkpointing="unsloth",  # trades ~20% speed for much less memory
+            random_state=seed,
+        )
+    return model, tokenizer
+
+
+def load_adapter(profile: Profile, adapter_dir: Path, max_seq_length: int = 1024):
+    """The base model with a saved LoRA adapter applied, ready for evaluation."""
+    adapter_dir = Path(adapter_dir)
+    if not (adapter_dir / "adapter_config.json").exists():
+        raise FileNotFoundError(f"no adapter in {adapter_dir}: train it first, or fix the path")
+    if not profile.is_smoke:
+        from unsloth import FastLanguageModel
+
+        # Unsloth reads the base model's name from adapter_config.json and applies the adapter.
+        return FastLanguageModel.from_pretrained(
+            model_name=str(adapter_dir), max_seq_length=max_seq_length, load_in_4bit=True
+        )
+    from peft import PeftModel
+
+    model, tokenizer = _load_smoke(lora=None, seed=0)
+    return PeftModel.from_pretrained(model, adapter_dir), tokenizer
+
+
+def for_inference(model, profile: Profile):
+    """Switch to generation mode (Unsloth's 2x faster inference path on GPU)."""
+    if not profile.is_smoke:
+        from unsloth import FastLanguageModel
+
+        FastLanguageModel.for_inference(model)
+    model.eval()
+    return model
+
+
+def for_training(model, profile: Profile):
+    """Switch back to training mode after generating."""
+    if not profile.is_smoke:
+        from unsloth import FastLanguageModel
+
+        FastLanguageModel.for_training(model)
+    model.train()
+    return model
+
+
+def stop_token_ids(tokenizer) -> list[int]:
+    """Ids that end generation: the end of the assistant turn and the end of text."""
+    vocab = tokenizer.get_vocab()
+    return [vocab[token] for token in STOP_TOKENS if token in vocab]
