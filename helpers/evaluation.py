@@ -22,8 +22,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from helpers.grading import extract_integer
-from helpers.models import stop_token_ids
+from helpers.models import (
+    MATH_MODEL,
+    for_inference,
+    free_memory,
+    load_adapter,
+    load_model,
+    stop_token_ids,
+)
 from helpers.prompts import SYSTEM_PROMPT, render_prompt
+from helpers.runtime import Profile
 
 ERROR_TYPES = ("format", "truncated", "off_by_one", "direction", "other")
 
@@ -118,6 +126,34 @@ def evaluate(
                 f.write(json.dumps(record | {"prompt": prompt}, ensure_ascii=False) + "\n")
     by_id = {record["id"]: record for record in read_records(results_path)}
     return [by_id[row["id"]] for row in rows]
+
+
+def evaluate_model(
+    profile: Profile,
+    rows: Sequence[dict],
+    results_path: Path,
+    adapter_dir: Path | None = None,
+    model_name: str = MATH_MODEL,
+    max_seq_length: int = 2048,
+    **options,
+) -> list[dict]:
+    """Load the base model (or base + a saved adapter), evaluate ``rows``, free the model.
+
+    Nothing is loaded when ``results_path`` already holds every row: a rerun is instant.
+    """
+    done = {record["id"] for record in read_records(results_path)}
+    if all(row["id"] in done for row in rows):
+        return evaluate(None, None, rows, results_path, **options)
+    if adapter_dir is None:
+        model, tokenizer = load_model(profile, model_name, max_seq_length)
+    else:
+        model, tokenizer = load_adapter(profile, adapter_dir, max_seq_length)
+    for_inference(model, profile)
+    try:
+        return evaluate(model, tokenizer, rows, results_path, **options)
+    finally:
+        del model
+        free_memory()
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:

@@ -157,6 +157,13 @@ def load_model(
     return _load_unsloth(model_name, max_seq_length, lora, seed)
 
 
+def load_tokenizer(profile: Profile, model_name: str = MATH_MODEL):
+    """Only the tokenizer (cheap): to look at chat templates and token counts."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_model_path() if profile.is_smoke else model_name)
+
+
 def _load_smoke(lora: LoraSettings | None, seed: int):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -244,3 +251,14 @@ def stop_token_ids(tokenizer) -> list[int]:
     """Ids that end generation: the end of the assistant turn and the end of text."""
     vocab = tokenizer.get_vocab()
     return [vocab[token] for token in STOP_TOKENS if token in vocab]
+
+
+def free_memory() -> None:
+    """Release a model that went out of scope, so the next one fits on the GPU."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()

@@ -8,9 +8,11 @@ it: the notebook displays it, ``fig.savefig`` writes it where the learner wants.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from matplotlib.figure import Figure
+
+from helpers.evaluation import Summary
 
 
 def plot_answer_histogram(
@@ -25,5 +27,63 @@ def plot_answer_histogram(
     ax.set_xlabel("answer (number of integer solutions)")
     ax.set_ylabel("problems")
     ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_curves(
+    histories: Mapping[str, Sequence[dict]], title: str = "Training loss"
+) -> Figure:
+    """One line per run: loss against optimizer step (from ``TrainingResult.history``)."""
+    fig = Figure(figsize=(8, 3.5))
+    ax = fig.subplots()
+    for name, history in histories.items():
+        ax.plot([h["step"] for h in history], [h["loss"] for h in history], label=name)
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("loss (completion tokens)")
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy(
+    summaries: Mapping[str, Summary],
+    baseline: float | None = None,
+    title: str = "Accuracy with 95% intervals",
+) -> Figure:
+    """Accuracy bars with Wilson-interval whiskers; ``baseline`` draws the constant-answer line."""
+    fig = Figure(figsize=(8, 3.5))
+    ax = fig.subplots()
+    names = list(summaries)
+    accuracy = [summaries[n].accuracy for n in names]
+    below = [summaries[n].accuracy - summaries[n].low for n in names]
+    above = [summaries[n].high - summaries[n].accuracy for n in names]
+    ax.bar(names, accuracy, yerr=[below, above], capsize=6, color="tab:blue")
+    if baseline is not None:
+        ax.axhline(baseline, color="tab:red", linestyle="--", label="constant-answer baseline")
+        ax.legend()
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_error_types(summaries: Mapping[str, Summary], title: str = "Errors by type") -> Figure:
+    """Stacked bars: how each model's wrong answers split into error types."""
+    fig = Figure(figsize=(8, 3.5))
+    ax = fig.subplots()
+    names = list(summaries)
+    types = sorted({t for s in summaries.values() for t in s.errors})
+    bottom = [0] * len(names)
+    for error_type in types:
+        counts = [summaries[n].errors.get(error_type, 0) for n in names]
+        ax.bar(names, counts, bottom=bottom, label=error_type)
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    ax.set_ylabel("wrong answers")
+    ax.set_title(title)
+    if types:
+        ax.legend()
     fig.tight_layout()
     return fig

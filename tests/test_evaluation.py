@@ -129,3 +129,18 @@ def test_summary_counts_accuracy_and_errors():
     assert summary.errors == {"format": 1, "off_by_one": 1}
     assert summary.mean_tokens == 25
     assert str(summary).startswith("accuracy 0.500 [")
+
+
+def test_evaluate_model_loads_nothing_when_the_results_are_complete(
+    smoke, val_rows, tmp_path, monkeypatch
+):
+    import helpers.evaluation
+
+    path = tmp_path / "base.jsonl"
+    first = helpers.evaluation.evaluate_model(smoke, val_rows[:4], path, max_new_tokens=4)
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded again")
+
+    monkeypatch.setattr(helpers.evaluation, "load_model", no_loading)
+    assert helpers.evaluation.evaluate_model(smoke, val_rows[:4], path) == first

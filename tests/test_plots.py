@@ -1,0 +1,40 @@
+from helpers.evaluation import summarise
+from helpers.plots import (
+    plot_accuracy,
+    plot_answer_histogram,
+    plot_error_types,
+    plot_loss_curves,
+)
+
+
+def record(correct, error=None):
+    return {"correct": correct, "error": error, "truncated": False, "tokens": 5}
+
+
+SUMMARIES = {
+    "base": summarise([record(False, "format"), record(False, "other"), record(True)]),
+    "tuned": summarise([record(True), record(True), record(False, "off_by_one")]),
+}
+
+
+def test_accuracy_plot_draws_bars_whiskers_and_the_baseline():
+    ax = plot_accuracy(SUMMARIES, baseline=0.15).axes[0]
+    heights = [bar.get_height() for bar in ax.patches]
+    assert heights == [SUMMARIES["base"].accuracy, SUMMARIES["tuned"].accuracy]
+    assert [line.get_ydata()[0] for line in ax.get_lines()][-1] == 0.15
+
+
+def test_error_plot_stacks_each_error_type():
+    ax = plot_error_types(SUMMARIES).axes[0]
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == [
+        "format",
+        "off_by_one",
+        "other",
+    ]
+    assert sum(bar.get_height() for bar in ax.patches) == 3
+
+
+def test_loss_and_histogram_plots_have_one_series_each():
+    history = [{"step": 1, "loss": 2.0}, {"step": 2, "loss": 1.0}]
+    assert len(plot_loss_curves({"A": history, "B": history}).axes[0].get_lines()) == 2
+    assert len(plot_answer_histogram({50: 3, 51: 1}).axes[0].patches) == 2
