@@ -94,6 +94,25 @@ MODEL_D = replace(MODEL_C, name="Model D", target="solution", reported={})
 
 INEQUALITY_EXPERIMENTS = (MODEL_A, MODEL_B, MODEL_C, MODEL_D)
 
+# Ely, Part II: the same recipe on AIME. r=64, alpha=128, batch 2 x 4, lr 2e-4, linear warmup
+# and decay, 2 epochs over the 890 training problems. Targets are the worked solution (2022-24)
+# or the bare final line; 4096 tokens hold most solutions (the longest are cut at the end).
+AIME_RUN = SFTExperiment(
+    name="AIME r=64",
+    train_file="aime_train_890",
+    target="target",
+    epochs=2,
+    lora=LoraSettings(r=64, alpha=128, dropout=0.0),
+    learning_rate=2e-4,
+    max_seq_length=4096,
+    reported={
+        "baseline_val_accuracy": 14 / 60,
+        "baseline_test_accuracy": 3 / 30,
+        "val_accuracy": 0.15,
+        "test_accuracy": 0.10,
+    },
+)
+
 # The seed's untuned baseline (Ely, Part I, "Baseline performance").
 SEED_BASELINE = {"val_accuracy": 0.225, "test_accuracy": 0.25}
 

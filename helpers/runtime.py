@@ -61,6 +61,10 @@ class Profile:
             return full
         return min(full, self.smoke_size if smoke is None else smoke)
 
+    def pick(self, colab, smoke):
+        """``colab`` on colab, ``smoke`` on smoke: hub ids vs local fixtures, for example."""
+        return smoke if self.is_smoke else colab
+
 
 def _cuda_available() -> bool:
     try:
@@ -126,6 +130,15 @@ def gpu_description() -> str:
     props = torch.cuda.get_device_properties(0)
     bf16 = "bf16 supported" if torch.cuda.is_bf16_supported() else "fp16 only, no bf16"
     return f"{props.name}, {props.total_memory / 2**30:.1f} GiB, {bf16}"
+
+
+def peak_gpu_memory() -> str:
+    """The most GPU memory torch has held since start, or why there is none to report."""
+    if not _cuda_available():
+        return "no GPU in this run"
+    import torch
+
+    return f"{torch.cuda.max_memory_allocated() / 2**30:.2f} GiB peak GPU memory allocated"
 
 
 def describe_environment(profile: Profile | None = None) -> str:

@@ -41,6 +41,8 @@ def test_sizes_are_full_on_colab_and_capped_on_smoke():
     assert get_profile("smoke").n(2000) == 16
     assert get_profile("smoke").n(8) == 8
     assert get_profile("smoke").n(2000, smoke=64) == 64
+    assert get_profile("smoke").pick("hub/id", "fixture.csv") == "fixture.csv"
+    assert get_profile("colab").pick("hub/id", "fixture.csv") == "hub/id"
 
 
 def test_seed_everything_repeats_random_draws():
