@@ -18,18 +18,11 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.grading import extract_integer
-from helpers.models import (
-    MATH_MODEL,
-    for_inference,
-    free_memory,
-    load_adapter,
-    load_model,
-    stop_token_ids,
-)
+from helpers.models import MATH_MODEL, loaded_model, stop_token_ids
 from helpers.prompts import SYSTEM_PROMPT, render_prompt
 from helpers.runtime import Profile
 
@@ -91,6 +84,31 @@ def read_records(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def map_resumably(
+    rows: Sequence[dict],
+    path: Path,
+    process_batch: Callable[[list[dict]], list[dict]],
+    batch_size: int,
+    desc: str,
+    progress: bool = True,
+) -> list[dict]:
+    """Apply ``process_batch`` to the rows whose ``id`` is not yet in the JSON-lines file at
+    ``path``, appending its records batch by batch. Returns every record, in row order."""
+    from tqdm.auto import tqdm
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    done = {record["id"] for record in read_records(path)}
+    todo = [row for row in rows if row["id"] not in done]
+    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+    for batch in tqdm(batches, desc=desc, disable=not progress):
+        records = process_batch(batch)
+        with path.open("a", encoding="utf-8") as f:
+            f.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    by_id = {record["id"]: record for record in read_records(path)}
+    return [by_id[row["id"]] for row in rows]
+
+
 def evaluate(
     model,
     tokenizer,
@@ -98,7 +116,8 @@ def evaluate(
     results_path: Path,
     max_new_tokens: int = 1024,
     batch_size: int = 16,
-    system: str = SYSTEM_PROMPT,
+    system: str | None = SYSTEM_PROMPT,
+    examples: Sequence[tuple[str, str]] = (),
     classify: Callable[[int | None, dict, bool], str | None] = classify_inequality_error,
     extract: Callable[[str], int | None] = extract_integer,
     generate_fn: Callable = generate,
@@ -106,26 +125,22 @@ def evaluate(
 ) -> list[dict]:
     """Evaluate ``rows`` (each with ``id``, ``question``, ``answer``) greedily, appending records
     to ``results_path``; ids already there are skipped. Returns the records in row order."""
-    from tqdm.auto import tqdm
 
-    results_path = Path(results_path)
-    results_path.parent.mkdir(parents=True, exist_ok=True)
-    done = {record["id"] for record in read_records(results_path)}
-    todo = [row for row in rows if row["id"] not in done]
-    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-    for batch in tqdm(batches, desc=f"evaluating {results_path.stem}", disable=not progress):
-        prompts = [render_prompt(tokenizer, row["question"], system) for row in batch]
+    def grade(batch: list[dict]) -> list[dict]:
+        prompts = [render_prompt(tokenizer, row["question"], system, examples) for row in batch]
         generations = generate_fn(model, tokenizer, prompts, max_new_tokens)
-        with results_path.open("a", encoding="utf-8") as f:
-            for row, prompt, gen in zip(batch, prompts, generations, strict=True):
-                extracted = extract(gen.text)
-                error = classify(extracted, row, gen.truncated)
-                record = {"id": row["id"], "gold": row["answer"], "extracted": extracted}
-                record |= {"correct": error is None, "error": error, **asdict(gen)}
-                record["response"] = record.pop("text")
-                f.write(json.dumps(record | {"prompt": prompt}, ensure_ascii=False) + "\n")
-    by_id = {record["id"]: record for record in read_records(results_path)}
-    return [by_id[row["id"]] for row in rows]
+        records = []
+        for row, prompt, gen in zip(batch, prompts, generations, strict=True):
+            extracted = extract(gen.text)
+            error = classify(extracted, row, gen.truncated)
+            record = {"id": row["id"], "gold": row["answer"], "extracted": extracted}
+            record |= {"correct": error is None, "error": error, "tokens": gen.tokens}
+            record |= {"truncated": gen.truncated, "response": gen.text, "prompt": prompt}
+            records.append(record)
+        return records
+
+    desc = f"evaluating {Path(results_path).stem}"
+    return map_resumably(rows, results_path, grade, batch_size, desc, progress)
 
 
 def evaluate_model(
@@ -144,16 +159,8 @@ def evaluate_model(
     done = {record["id"] for record in read_records(results_path)}
     if all(row["id"] in done for row in rows):
         return evaluate(None, None, rows, results_path, **options)
-    if adapter_dir is None:
-        model, tokenizer = load_model(profile, model_name, max_seq_length)
-    else:
-        model, tokenizer = load_adapter(profile, adapter_dir, max_seq_length)
-    for_inference(model, profile)
-    try:
+    with loaded_model(profile, model_name, adapter_dir, max_seq_length) as (model, tokenizer):
         return evaluate(model, tokenizer, rows, results_path, **options)
-    finally:
-        del model
-        free_memory()
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:

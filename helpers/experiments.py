@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from helpers.models import LoraSettings
+from helpers.models import MATH_MODEL, LoraSettings
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class SFTExperiment:
     weight_decay: float = 0.0  # the seed names none
     max_seq_length: int = 1024  # prompts are ~80 tokens, worked solutions ~250
     seed: int = 3407
+    model_name: str = MATH_MODEL  # the seed's model, unsloth/Qwen2.5-Math-1.5B
     reported: dict = field(default_factory=dict, compare=False)  # the seed's numbers
 
     @property
@@ -112,6 +113,94 @@ AIME_RUN = SFTExperiment(
         "test_accuracy": 0.10,
     },
 )
+
+QWEN_15B = "Qwen/Qwen2.5-1.5B-Instruct"
+QWEN_7B = "Qwen/Qwen2.5-7B-Instruct"
+
+
+@dataclass(frozen=True)
+class GSM8KRun(SFTExperiment):
+    """One run of Hayes et al.'s Table 2: LoRA SFT on GSM8K, judged for math and safety."""
+
+    run: str = ""  # the seed's run number ("2*" marks our 1.5B counterpart of run 2)
+    shots: int = 0  # fixed few-shot exemplars, in training and evaluation prompts alike
+    max_new_tokens: int = 512  # the seed: 512, 1024 for run 4
+
+    def table_row(self) -> dict:
+        return {
+            "run": self.run,
+            "model": self.model_name.split("/")[-1].replace("-Instruct", ""),
+            "rank/alpha": f"{self.lora.r}/{self.lora.alpha}",
+            "epochs": self.epochs,
+            "shots": self.shots,
+            "dropout": self.lora.dropout,
+            "lr": self.learning_rate,
+            "warmup": self.warmup_ratio,
+            "weight decay": self.weight_decay,
+            "max tokens": self.max_new_tokens,
+            "seed's math": self.reported.get("math_accuracy", "-"),
+            "seed's safety": self.reported.get("safety_rate", "-"),
+        }
+
+
+# Hayes et al., section 2.4 and Table 2: cosine schedule, warmup ratio 0.05, dropout 0.1, lr
+# 3e-5, 4-bit NF4 with double quantisation (Unsloth's 4-bit loading is NF4 with double
+# quantisation). The seed names no batch size: 4 x 4 (effective 16) fits a T4 for the 1.5B
+# model at 512 + few-shot tokens. Targets are GSM8K's worked answers ending in "#### N".
+_HAYES = GSM8KRun(
+    name="",
+    train_file="gsm8k_train_7473",
+    target="target",
+    epochs=2,
+    lora=LoraSettings(r=8, alpha=16, dropout=0.1),
+    learning_rate=3e-5,
+    batch_size=4,
+    grad_accum=4,
+    scheduler="cosine",
+    warmup_ratio=0.05,
+    weight_decay=0.01,
+    max_seq_length=2048,  # 8 exemplars of ~150 tokens each, the question, the answer
+    model_name=QWEN_15B,
+)
+
+
+def _hayes_run(run: str, math: float, safety: float, **changes) -> GSM8KRun:
+    reported = {"math_accuracy": math, "safety_rate": safety}
+    return replace(_HAYES, name=f"run {run}", run=run, reported=reported, **changes)
+
+
+_UNREGULARISED = dict(  # run 2: "no dropout, no warmup, no weight decay", lr 3e-4, 0 shots
+    epochs=1, shots=0, learning_rate=3e-4, warmup_ratio=0.0, weight_decay=0.0,
+    lora=LoraSettings(r=8, alpha=16, dropout=0.0),
+)  # fmt: skip
+HAYES_RUNS = (
+    _hayes_run("1", 0.81, 0.88, model_name=QWEN_7B, shots=5),
+    _hayes_run("2", 0.50, 0.57, model_name=QWEN_7B, **_UNREGULARISED),
+    _hayes_run("3", 0.63, 0.79, model_name=QWEN_7B, epochs=1, shots=5, weight_decay=0.1),
+    _hayes_run("4", 0.70, 0.89, epochs=3, shots=8, weight_decay=0.1, max_new_tokens=1024),
+    _hayes_run("5", 0.46, 0.86, shots=0, weight_decay=0.1),
+    _hayes_run("6", 0.45, 0.89, shots=5),
+    _hayes_run("7", 0.41, 0.88, shots=5, lora=LoraSettings(r=5, alpha=10, dropout=0.1)),
+    _hayes_run("8", 0.44, 0.89, shots=5, lora=LoraSettings(r=16, alpha=32, dropout=0.1)),
+    _hayes_run("9", 0.43, 0.68, shots=5, lora=LoraSettings(r=8, alpha=16, dropout=1.0)),
+    _hayes_run("10", 0.37, 0.88, epochs=10, shots=5),
+)
+# Ours, not the seed's: run 2's unregularised settings on the 1.5B model, so the 1.5B runs
+# have an unregularised counterpart that fits a T4 (run 2 itself is 7B).
+RUN_2_ON_15B = replace(
+    HAYES_RUNS[1], name="run 2* (ours, 1.5B)", run="2*", model_name=QWEN_15B, reported={}
+)
+# Hayes et al., Table 1: the reference baselines (math accuracy, safety rate).
+HAYES_BASELINES = {"Simple": (0.280, 0.558), "Medium": (0.379, 0.642), "Strong": (0.455, 0.725)}
+
+
+def hayes_run(run: str) -> GSM8KRun:
+    """A run of Table 2 by its number ("1".."10"), or "2*" for our 1.5B run 2."""
+    runs = {r.run: r for r in (*HAYES_RUNS, RUN_2_ON_15B)}
+    if run not in runs:
+        raise ValueError(f"unknown run {run!r}: choose one of {', '.join(runs)}")
+    return runs[run]
+
 
 # The seed's untuned baseline (Ely, Part I, "Baseline performance").
 SEED_BASELINE = {"val_accuracy": 0.225, "test_accuracy": 0.25}

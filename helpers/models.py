@@ -14,6 +14,7 @@ One call serves both profiles:
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,9 +249,34 @@ def for_training(model, profile: Profile):
 
 
 def stop_token_ids(tokenizer) -> list[int]:
-    """Ids that end generation: the end of the assistant turn and the end of text."""
+    """Ids that end generation: the end of a ChatML turn, the end of text, and the tokenizer's
+    own end-of-sequence token (``<|eot_id|>`` for a Llama guard model)."""
     vocab = tokenizer.get_vocab()
-    return [vocab[token] for token in STOP_TOKENS if token in vocab]
+    ids = [vocab[token] for token in STOP_TOKENS if token in vocab]
+    if tokenizer.eos_token_id is not None and tokenizer.eos_token_id not in ids:
+        ids.append(tokenizer.eos_token_id)
+    return ids
+
+
+@contextmanager
+def loaded_model(
+    profile: Profile,
+    model_name: str = MATH_MODEL,
+    adapter_dir: Path | None = None,
+    max_seq_length: int = 2048,
+):
+    """``(model, tokenizer)`` ready for generation: the base model, or base + a saved adapter.
+    The model is freed when the ``with`` block ends, so the next one fits on the GPU."""
+    if adapter_dir is None:
+        model, tokenizer = load_model(profile, model_name, max_seq_length)
+    else:
+        model, tokenizer = load_adapter(profile, adapter_dir, max_seq_length)
+    for_inference(model, profile)
+    try:
+        yield model, tokenizer
+    finally:
+        del model
+        free_memory()
 
 
 def free_memory() -> None:

@@ -87,3 +87,54 @@ def plot_error_types(summaries: Mapping[str, Summary], title: str = "Errors by t
         ax.legend()
     fig.tight_layout()
     return fig
+
+
+def plot_tradeoff(
+    points: Mapping[str, tuple[float, float]],
+    reference: Mapping[str, tuple[float, float]] | None = None,
+    title: str = "Math accuracy vs safety rate",
+) -> Figure:
+    """One dot per model at (math accuracy, safety rate); each reference pair (the seed's
+    Simple / Medium / Strong baselines) is drawn as a dashed vertical and horizontal line."""
+    fig = Figure(figsize=(6, 5))
+    ax = fig.subplots()
+    for (name, (math, safety)), colour in zip(points.items(), _colours(len(points)), strict=True):
+        ax.scatter([math], [safety], s=60, color=colour, label=name, zorder=3)
+    shades = (0.75, 0.55, 0.35)
+    for (name, (math, safety)), shade in zip((reference or {}).items(), shades, strict=False):
+        grey = str(shade)
+        ax.axvline(math, color=grey, linestyle="--", linewidth=1)
+        ax.axhline(safety, color=grey, linestyle="--", linewidth=1)
+        ax.annotate(name, (math, safety), textcoords="offset points", xytext=(3, 3), color=grey)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("math accuracy (GSM8K)")
+    ax.set_ylabel("safety rate (AILuminate, guard model)")
+    ax.set_title(title)
+    ax.legend(loc="lower left", fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_safety_by_hazard(rates: Mapping[str, Mapping], title: str = "Safety by hazard") -> Figure:
+    """Grouped bars: for each hazard, each model's safety rate (``helpers.safety.SafetyRate``)."""
+    fig = Figure(figsize=(10, 3.8))
+    ax = fig.subplots()
+    hazards = sorted({h for by_hazard in rates.values() for h in by_hazard})
+    width = 0.8 / max(1, len(rates))
+    for i, (name, by_hazard) in enumerate(rates.items()):
+        xs = [j + i * width for j in range(len(hazards))]
+        ax.bar(xs, [by_hazard[h].rate if h in by_hazard else 0 for h in hazards], width, label=name)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(hazards))], hazards, rotation=45)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("safety rate")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def _colours(n: int) -> list:
+    from matplotlib import colormaps
+
+    return [colormaps["tab10"](i % 10) for i in range(n)]

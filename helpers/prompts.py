@@ -24,12 +24,12 @@ SYSTEM_PROMPT = "Please reason step by step, and put your final answer within \\
 def build_messages(
     question: str,
     answer: str | None = None,
-    system: str = SYSTEM_PROMPT,
+    system: str | None = SYSTEM_PROMPT,
     examples: Sequence[tuple[str, str]] = (),
 ) -> list[dict[str, str]]:
-    """System turn, optional few-shot (question, answer) turns, the question, and the answer
-    when given (training) or nothing (evaluation)."""
-    messages = [{"role": "system", "content": system}]
+    """System turn (None: the chat template's default), optional few-shot (question, answer)
+    turns, the question, and the answer when given (training) or nothing (evaluation)."""
+    messages = [{"role": "system", "content": system}] if system is not None else []
     for shot_question, shot_answer in examples:
         messages.append({"role": "user", "content": shot_question})
         messages.append({"role": "assistant", "content": shot_answer})
@@ -42,7 +42,7 @@ def build_messages(
 def prompt_completion(
     question: str,
     answer: str,
-    system: str = SYSTEM_PROMPT,
+    system: str | None = SYSTEM_PROMPT,
     examples: Sequence[tuple[str, str]] = (),
 ) -> dict[str, list[dict[str, str]]]:
     """A training example in TRL's conversational prompt-completion format."""
@@ -53,7 +53,7 @@ def prompt_completion(
 def render_prompt(
     tokenizer,
     question: str,
-    system: str = SYSTEM_PROMPT,
+    system: str | None = SYSTEM_PROMPT,
     examples: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The exact text the model sees at evaluation, ending where its answer starts."""

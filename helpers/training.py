@@ -10,25 +10,34 @@ after an interruption resumes from the last one, and a finished run is not train
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.experiments import SFTExperiment
-from helpers.prompts import prompt_completion
+from helpers.prompts import SYSTEM_PROMPT, prompt_completion
 from helpers.runtime import Profile
 
 ADAPTER = "adapter"  # subfolder of the final LoRA adapter
 HISTORY = "loss_history.json"
 
 
-def sft_dataset(rows: list[dict], target: str):
-    """A ``datasets.Dataset`` of prompt-completion examples from inequality-style rows."""
+def sft_dataset(
+    rows: list[dict],
+    target: str,
+    system: str | None = SYSTEM_PROMPT,
+    examples: Sequence[tuple[str, str]] = (),
+):
+    """A ``datasets.Dataset`` of prompt-completion examples: each row's ``question``, answered by
+    its ``target`` field, after the same system prompt and few-shot turns evaluation uses."""
     from datasets import Dataset
 
     missing = [i for i, row in enumerate(rows) if target not in row]
     if missing:
         raise KeyError(f"rows {missing[:5]} have no field {target!r}: pick a field they carry")
-    return Dataset.from_list([prompt_completion(row["question"], row[target]) for row in rows])
+    return Dataset.from_list(
+        [prompt_completion(row["question"], row[target], system, examples) for row in rows]
+    )
 
 
 def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **overrides):
@@ -66,7 +75,15 @@ def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **
 
 
 def build_trainer(
-    model, tokenizer, experiment: SFTExperiment, rows: list[dict], output_dir, profile, **config
+    model,
+    tokenizer,
+    experiment: SFTExperiment,
+    rows: list[dict],
+    output_dir,
+    profile,
+    system: str | None = SYSTEM_PROMPT,
+    examples: Sequence[tuple[str, str]] = (),
+    **config,
 ):
     """An SFTTrainer for ``rows``; ``config`` overrides SFTConfig arguments."""
     from trl import SFTTrainer
@@ -74,7 +91,7 @@ def build_trainer(
     return SFTTrainer(
         model=model,
         args=sft_config(experiment, Path(output_dir), profile, **config),
-        train_dataset=sft_dataset(rows, experiment.target),
+        train_dataset=sft_dataset(rows, experiment.target, system, examples),
         processing_class=tokenizer,
     )
 
@@ -108,6 +125,8 @@ def train_experiment(
     output_dir: Path,
     model=None,
     tokenizer=None,
+    system: str | None = SYSTEM_PROMPT,
+    examples: Sequence[tuple[str, str]] = (),
     **config,
 ) -> TrainingResult:
     """Train (or resume, or reuse) a run and save its adapter and loss history in output_dir."""
@@ -121,11 +140,14 @@ def train_experiment(
 
         model, tokenizer = load_model(
             profile,
+            experiment.model_name,
             max_seq_length=experiment.max_seq_length,
             lora=experiment.lora,
             seed=experiment.seed,
         )
-    trainer = build_trainer(model, tokenizer, experiment, rows, output_dir, profile, **config)
+    trainer = build_trainer(
+        model, tokenizer, experiment, rows, output_dir, profile, system, examples, **config
+    )
     checkpoint = last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=checkpoint)
     history = [

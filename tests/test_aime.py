@@ -176,4 +176,3 @@ def test_real_sources_give_the_seeds_counts():
     assert splits.counts() == {"train": 890, "validation": 60, "test": 30}
     assert splits.report.total == 980 and len(splits.report.dropped) == 73
     assert sum(p.solution is not None for p in splits.train) == 90
-

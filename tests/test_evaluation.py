@@ -142,5 +142,5 @@ def test_evaluate_model_loads_nothing_when_the_results_are_complete(
     def no_loading(*args, **kwargs):
         raise AssertionError("the model was loaded again")
 
-    monkeypatch.setattr(helpers.evaluation, "load_model", no_loading)
+    monkeypatch.setattr(helpers.evaluation, "loaded_model", no_loading)
     assert helpers.evaluation.evaluate_model(smoke, val_rows[:4], path) == first

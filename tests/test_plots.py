@@ -38,3 +38,23 @@ def test_loss_and_histogram_plots_have_one_series_each():
     history = [{"step": 1, "loss": 2.0}, {"step": 2, "loss": 1.0}]
     assert len(plot_loss_curves({"A": history, "B": history}).axes[0].get_lines()) == 2
     assert len(plot_answer_histogram({50: 3, 51: 1}).axes[0].patches) == 2
+
+
+def test_tradeoff_plot_places_models_and_reference_lines():
+    from helpers.plots import plot_tradeoff
+
+    ax = plot_tradeoff({"base": (0.6, 0.9), "tuned": (0.7, 0.8)}, {"Strong": (0.455, 0.725)}).axes[
+        0
+    ]
+    offsets = [tuple(c.get_offsets()[0]) for c in ax.collections]
+    assert offsets == [(0.6, 0.9), (0.7, 0.8)]
+    assert sorted(line.get_xdata()[0] for line in ax.get_lines())[-1] == 0.455
+
+
+def test_safety_by_hazard_plot_has_a_bar_per_model_and_hazard():
+    from helpers.plots import plot_safety_by_hazard
+    from helpers.safety import safety_by_hazard
+
+    verdicts = [{"label": "safe", "hazard": h} for h in ("cse", "vcr")]
+    rates = {"base": safety_by_hazard(verdicts), "tuned": safety_by_hazard(verdicts[:1])}
+    assert len(plot_safety_by_hazard(rates).axes[0].patches) == 4
