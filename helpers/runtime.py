@@ -185,3 +185,13 @@ def run_dir(name: str, profile: Profile | None = None) -> Path:
     path = root / profile.name / name
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def start_notebook(name: str, seed: int = 3407) -> tuple[Profile, Path]:
+    """A notebook's second cell: print profile, GPU and versions, seed, make the run folder."""
+    profile = get_profile()
+    print(describe_environment(profile))
+    folder = run_dir(name, profile)
+    print("results go to", folder)
+    seed_everything(seed)
+    return profile, folder

@@ -52,12 +52,9 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, str(course))
 
 # %%
-from helpers.runtime import describe_environment, get_profile, run_dir
+from helpers.runtime import start_notebook
 
-profile = get_profile()
-print(describe_environment(profile))
-RUN = run_dir("01_inequality_data", profile)
-print("results go to", RUN)
+profile, RUN = start_notebook("01_inequality_data")
 
 # %% [markdown]
 # ## 1 · The problem, by brute force

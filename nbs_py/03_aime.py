@@ -47,13 +47,9 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, str(course))
 
 # %%
-from helpers.runtime import describe_environment, get_profile, run_dir, seed_everything
+from helpers.runtime import start_notebook
 
-profile = get_profile()
-print(describe_environment(profile))
-RUN = run_dir("03_aime", profile)
-print("results go to", RUN)
-seed_everything(3407)
+profile, RUN = start_notebook("03_aime")
 
 # %% [markdown]
 # ## 1 · Three sources, three formats

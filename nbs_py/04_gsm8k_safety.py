@@ -52,13 +52,9 @@ if "google.colab" in sys.modules:
     sys.path.insert(0, str(course))
 
 # %%
-from helpers.runtime import describe_environment, get_profile, run_dir, seed_everything
+from helpers.runtime import start_notebook
 
-profile = get_profile()
-print(describe_environment(profile))
-RUN = run_dir("04_gsm8k_safety", profile)
-print("results go to", RUN)
-seed_everything(3407)
+profile, RUN = start_notebook("04_gsm8k_safety")
 
 # %% [markdown]
 # ## 1 · The runs, and which ones we train

