@@ -52,3 +52,25 @@ def test_colab_badge_opens_this_notebook_from_the_setup_cells_repository(noteboo
     repo = re.search(r'COURSE_REPO = "https://github.com/([^"]+)"', setup_cell(nb)).group(1)
     badge = f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{notebook.name}"
     assert badge in nb.cells[0].source
+
+
+def test_setup_cell_installs_the_pinned_stack_only_on_colab(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+    import types
+
+    source = setup_cell(jupytext.read(NOTEBOOKS[0]))
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda args, check: calls.append(args))
+    exec(source, {})  # not on Colab: nothing happens
+    assert calls == []
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    exec(source, {})
+    clone, install = calls
+    assert clone[:4] == ["git", "clone", "--depth", "1"] and clone[4].startswith("https://")
+    course = clone[5]
+    assert install[1:] == ["-m", "pip", "install", "-q", "-r", f"{course}/requirements.txt",
+                           "-e", course]  # fmt: skip
+    assert sys.path[0] == course
