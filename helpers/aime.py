@@ -170,9 +170,11 @@ def load_aime(source, kind: str | None = None, part: str | None = None) -> list[
     return [parse(row, i, label) for i, row in enumerate(rows)]
 
 
-_KIND_OF_HUB_ID = {"di-zhang-fdu/AIME_1983_2024": "aime_1983_2024",
-                   "AI-MO/aimo-validation-aime": "aimo_validation",
-                   "opencompass/AIME2025": "aime_2025"}  # fmt: skip
+_KIND_OF_HUB_ID = {
+    hub_id: kind
+    for kind, ids in HUB_SOURCES.items()
+    for hub_id in (ids if isinstance(ids, list) else [ids])
+}
 
 
 def _part_from_name(name: str) -> str | None:

@@ -26,8 +26,6 @@ from helpers.models import MATH_MODEL, loaded_model, stop_token_ids
 from helpers.prompts import SYSTEM_PROMPT, render_prompt
 from helpers.runtime import Profile
 
-ERROR_TYPES = ("format", "truncated", "off_by_one", "direction", "other")
-
 
 @dataclass
 class Generation:

@@ -129,16 +129,6 @@ def for_inference(model, profile: Profile):
     return model
 
 
-def for_training(model, profile: Profile):
-    """Switch back to training mode after generating."""
-    if not profile.is_smoke:
-        from unsloth import FastLanguageModel
-
-        FastLanguageModel.for_training(model)
-    model.train()
-    return model
-
-
 def stop_token_ids(tokenizer) -> list[int]:
     """Ids that end generation: the end of a ChatML turn, the end of text, and the tokenizer's
     own end-of-sequence token (``<|eot_id|>`` for a Llama guard model)."""

@@ -20,7 +20,6 @@ import importlib.metadata
 import os
 import platform
 import random
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,11 +100,6 @@ def get_profile(name: str | None = None, cpu_model: str | None = None) -> Profil
     return Profile(
         "smoke", reason=f"no CUDA GPU: CPU, offline, {cpu_model} model", cpu_model=cpu_model
     )
-
-
-def in_colab() -> bool:
-    """True inside a Google Colab kernel."""
-    return "google.colab" in sys.modules
 
 
 def seed_everything(seed: int) -> None:

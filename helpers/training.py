@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.experiments import SFTExperiment
+from helpers.models import load_model
 from helpers.prompts import SYSTEM_PROMPT, prompt_completion
 from helpers.runtime import Profile
 
@@ -123,8 +124,6 @@ def train_experiment(
     rows: list[dict],
     profile: Profile,
     output_dir: Path,
-    model=None,
-    tokenizer=None,
     system: str | None = SYSTEM_PROMPT,
     examples: Sequence[tuple[str, str]] = (),
     **config,
@@ -135,16 +134,13 @@ def train_experiment(
     if (adapter_dir / "adapter_config.json").exists():
         history = json.loads((output_dir / HISTORY).read_text())
         return TrainingResult(adapter_dir, history, resumed=False, reused=True)
-    if model is None:
-        from helpers.models import load_model
-
-        model, tokenizer = load_model(
-            profile,
-            experiment.model_name,
-            max_seq_length=experiment.max_seq_length,
-            lora=experiment.lora,
-            seed=experiment.seed,
-        )
+    model, tokenizer = load_model(
+        profile,
+        experiment.model_name,
+        max_seq_length=experiment.max_seq_length,
+        lora=experiment.lora,
+        seed=experiment.seed,
+    )
     trainer = build_trainer(
         model, tokenizer, experiment, rows, output_dir, profile, system, examples, **config
     )
