@@ -34,6 +34,35 @@ class Generation:
     truncated: bool  # hit max_new_tokens before a stop token
 
 
+# Greedy and nothing else. ``generate`` fills every knob we leave unset from the checkpoint's own
+# generation_config (Qwen2.5-Instruct ships do_sample, temperature, top_p, top_k and a 1.1
+# repetition penalty, which acts even without sampling), so each one is set to its neutral value.
+GREEDY = dict(
+    do_sample=False,
+    num_beams=1,
+    repetition_penalty=1.0,
+    encoder_repetition_penalty=1.0,
+    no_repeat_ngram_size=0,
+    length_penalty=1.0,
+    min_length=0,
+    temperature=1.0,  # the sampling knobs are unused when do_sample=False; neutral values
+    top_k=50,  # keep transformers from warning about the checkpoint's
+    top_p=1.0,
+)
+
+
+def greedy_config(max_new_tokens: int, stop_ids: Sequence[int], pad_token_id: int):
+    """A fresh GenerationConfig for greedy decoding: results depend on our settings only."""
+    from transformers import GenerationConfig
+
+    return GenerationConfig(
+        **GREEDY,
+        max_new_tokens=max_new_tokens,
+        eos_token_id=list(stop_ids),
+        pad_token_id=pad_token_id,
+    )
+
+
 def generate(model, tokenizer, prompts: Sequence[str], max_new_tokens: int) -> list[Generation]:
     """Greedy continuations of ``prompts``, as one left-padded batch."""
     import torch
@@ -42,14 +71,9 @@ def generate(model, tokenizer, prompts: Sequence[str], max_new_tokens: int) -> l
     batch = tokenizer(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)
     batch = batch.to(model.device)
     stops = stop_token_ids(tokenizer)
+    config = greedy_config(max_new_tokens, stops, tokenizer.pad_token_id)
     with torch.no_grad():
-        output = model.generate(
-            **batch,
-            max_new_tokens=max_new_tokens,
-            do_sample=False,
-            eos_token_id=stops,
-            pad_token_id=tokenizer.pad_token_id,
-        )
+        output = model.generate(**batch, generation_config=config)
     generations = []
     for row in output[:, batch["input_ids"].shape[1] :].tolist():
         end = next((i for i, token in enumerate(row) if token in stops), None)
@@ -57,6 +81,20 @@ def generate(model, tokenizer, prompts: Sequence[str], max_new_tokens: int) -> l
         text = tokenizer.decode(kept, skip_special_tokens=True)
         generations.append(Generation(text, len(kept) + (end is not None), end is None))
     return generations
+
+
+def generation_budget(
+    tokenizer, prompts: Sequence[str], wanted: int, positions: int
+) -> tuple[int, int]:
+    """``(max_new_tokens, longest prompt)``: ``wanted`` new tokens, or fewer where the longest
+    prompt plus them would run past the model's ``positions``."""
+    longest = max(len(tokenizer(p, add_special_tokens=False).input_ids) for p in prompts)
+    if longest >= positions:
+        raise ValueError(
+            f"a prompt of {longest} tokens leaves no room in the model's {positions} positions: "
+            "shorten the prompts (fewer exemplars, a shorter system prompt)"
+        )
+    return min(wanted, positions - longest), longest
 
 
 def classify_inequality_error(extracted: int | None, row: dict, truncated: bool) -> str | None:

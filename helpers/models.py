@@ -9,18 +9,28 @@ One call serves both profiles:
   must be imported before transformers, trl and peft touch the model so its patches apply.
 - smoke: a local CPU model from ``helpers.cpu_models`` (the tiny random Qwen2, or the real
   SmolLM2-135M-Instruct with ``CURRICULUM_MODEL=smollm2``); LoRA through PEFT.
+
+``$CURRICULUM_MODEL_PATH`` replaces every hub model id on the colab profile with a local folder
+(a GPU machine without the hub: ``benchmarks/gpu/make_random_model.py`` writes one).
 """
 
 from __future__ import annotations
 
+import json
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.cpu_models import cpu_model_path
-from helpers.runtime import Profile
+from helpers.runtime import Profile, supports_bf16
 
 MATH_MODEL = "unsloth/Qwen2.5-Math-1.5B"  # the seed's model (Ely, Part I and II)
+MODEL_PATH_ENV = "CURRICULUM_MODEL_PATH"
+NO_GPU = (
+    "Unsloth needs a CUDA GPU, and this machine has none. On Colab: Runtime → Change runtime "
+    "type → T4 GPU. On a CPU machine: set CURRICULUM_PROFILE=smoke (a tiny local model)."
+)
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 STOP_TOKENS = ("<|im_end|>", "<|endoftext|>")  # end of an assistant turn / of the text
 
@@ -34,6 +44,42 @@ class LoraSettings:
     dropout: float = 0.0
 
 
+def model_source(profile: Profile, model_name: str = MATH_MODEL) -> str:
+    """Where ``model_name`` loads from: the local CPU model on smoke; on colab the hub id, or
+    the folder in ``$CURRICULUM_MODEL_PATH`` when it is set."""
+    if profile.is_smoke:
+        return str(cpu_model_path(profile))
+    return os.environ.get(MODEL_PATH_ENV) or model_name
+
+
+def require_gpu() -> None:
+    """Stop with the fix when the colab path runs where there is no CUDA GPU."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise RuntimeError(NO_GPU)
+
+
+def model_positions(source: str | Path) -> int:
+    """How many positions the model was built for (``max_position_embeddings``)."""
+    from transformers import AutoConfig
+
+    return AutoConfig.from_pretrained(source).max_position_embeddings
+
+
+def check_max_seq_length(source: str | Path, max_seq_length: int) -> None:
+    """Refuse a sequence length beyond the model's positions. Unsloth would silently stretch
+    RoPE (linear scaling) to reach it, and every score would be of a distorted model."""
+    positions = model_positions(source)
+    if max_seq_length > positions:
+        raise ValueError(
+            f"max_seq_length={max_seq_length} exceeds the {positions} positions of {source}; "
+            f"above that RoPE gets stretched and the model is no longer the one you trained. "
+            f"Use max_seq_length <= {positions}: cap max_new_tokens at {positions} minus the "
+            "longest prompt (helpers.evaluation.generation_budget)."
+        )
+
+
 def load_model(
     profile: Profile,
     model_name: str = MATH_MODEL,
@@ -43,17 +89,32 @@ def load_model(
 ):
     """``(model, tokenizer)`` for the profile, with LoRA adapters added when ``lora`` is given."""
     if profile.is_smoke:
+        check_max_seq_length(model_source(profile), max_seq_length)
         return _load_smoke(profile, lora, seed)
-    return _load_unsloth(model_name, max_seq_length, lora, seed)
+    return _load_unsloth(model_source(profile, model_name), max_seq_length, lora, seed)
 
 
 def load_tokenizer(profile: Profile, model_name: str = MATH_MODEL):
     """Only the tokenizer (cheap): to look at chat templates and token counts."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(
-        cpu_model_path(profile) if profile.is_smoke else model_name
-    )
+    return ensure_pad_token(AutoTokenizer.from_pretrained(model_source(profile, model_name)))
+
+
+def ensure_pad_token(tokenizer):
+    """Give a tokenizer without a pad token (Llama 3's, so Llama Guard's) its end-of-sequence
+    token as pad, so prompts can be batched; padding goes left, where generation ignores it."""
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+        tokenizer.padding_side = "left"
+    return tokenizer
+
+
+def compute_dtype():
+    """bf16 on a GPU that has it natively (compute capability 8.0+), fp16 on a T4."""
+    import torch
+
+    return torch.bfloat16 if supports_bf16() else torch.float16
 
 
 def _load_smoke(profile: Profile, lora: LoraSettings | None, seed: int):
@@ -61,7 +122,7 @@ def _load_smoke(profile: Profile, lora: LoraSettings | None, seed: int):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = cpu_model_path(profile)
-    tokenizer = AutoTokenizer.from_pretrained(path)
+    tokenizer = ensure_pad_token(AutoTokenizer.from_pretrained(path))
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     if lora is not None:
         from peft import LoraConfig, get_peft_model
@@ -79,14 +140,17 @@ def _load_smoke(profile: Profile, lora: LoraSettings | None, seed: int):
 
 
 def _load_unsloth(model_name: str, max_seq_length: int, lora: LoraSettings | None, seed: int):
+    require_gpu()
     from unsloth import FastLanguageModel  # first: it patches transformers, trl and peft
 
+    check_max_seq_length(model_name, max_seq_length)
     model, tokenizer = FastLanguageModel.from_pretrained(
         model_name=model_name,
         max_seq_length=max_seq_length,
-        dtype=None,  # Unsloth picks bf16 where supported, fp16 on a T4
+        dtype=compute_dtype(),  # bf16 on A100/L4/H100, fp16 on a T4
         load_in_4bit=True,  # QLoRA: the 1.5B base takes ~1.2 GB instead of ~3 GB
     )
+    ensure_pad_token(tokenizer)
     if lora is not None:
         model = FastLanguageModel.get_peft_model(
             model,
@@ -107,14 +171,22 @@ def load_adapter(profile: Profile, adapter_dir: Path, max_seq_length: int = 1024
     if not (adapter_dir / "adapter_config.json").exists():
         raise FileNotFoundError(f"no adapter in {adapter_dir}: train it first, or fix the path")
     if not profile.is_smoke:
+        require_gpu()
         from unsloth import FastLanguageModel
 
+        base = json.loads((adapter_dir / "adapter_config.json").read_text())
+        check_max_seq_length(base["base_model_name_or_path"], max_seq_length)
         # Unsloth reads the base model's name from adapter_config.json and applies the adapter.
-        return FastLanguageModel.from_pretrained(
-            model_name=str(adapter_dir), max_seq_length=max_seq_length, load_in_4bit=True
+        model, tokenizer = FastLanguageModel.from_pretrained(
+            model_name=str(adapter_dir),
+            max_seq_length=max_seq_length,
+            dtype=compute_dtype(),
+            load_in_4bit=True,
         )
+        return model, ensure_pad_token(tokenizer)
     from peft import PeftModel
 
+    check_max_seq_length(model_source(profile), max_seq_length)
     model, tokenizer = _load_smoke(profile, lora=None, seed=0)
     return PeftModel.from_pretrained(model, adapter_dir), tokenizer
 

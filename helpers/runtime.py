@@ -17,6 +17,7 @@ Notebooks never branch on the profile; they ask it for names and sizes:
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import os
 import platform
 import random
@@ -27,6 +28,7 @@ PROFILE_ENV = "CURRICULUM_PROFILE"
 MODEL_ENV = "CURRICULUM_MODEL"  # which CPU model the smoke profile uses
 CPU_MODELS = ("tiny", "smollm2")
 RUNS_ENV = "CURRICULUM_RUNS"
+OFFLINE_ENV = "CURRICULUM_OFFLINE"  # 1: the colab path with local data files, for a GPU sans hub
 PROFILES = ("colab", "smoke")
 DRIVE_ROOT = Path("/content/drive/MyDrive")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +55,7 @@ class Profile:
     reason: str
     smoke_size: int = 16  # items per data set in the smoke profile: enough to exercise batching
     cpu_model: str = "tiny"  # smoke only: "tiny" (random, instant) or "smollm2" (real, 135M)
+    offline: bool = False  # colab only: read the local data files instead of the hub
 
     @property
     def is_smoke(self) -> bool:
@@ -65,8 +68,9 @@ class Profile:
         return min(full, self.smoke_size if smoke is None else smoke)
 
     def pick(self, colab, smoke):
-        """``colab`` on colab, ``smoke`` on smoke: hub ids vs local fixtures, for example."""
-        return smoke if self.is_smoke else colab
+        """``colab`` on colab, ``smoke`` on smoke: hub ids vs local fixtures, for example.
+        An offline colab profile takes the local files too (they have the hub's formats)."""
+        return smoke if self.is_smoke or self.offline else colab
 
 
 def _cuda_available() -> bool:
@@ -77,11 +81,35 @@ def _cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
+def on_colab() -> bool:
+    """True inside a Google Colab runtime (its ``google.colab`` package is importable)."""
+    try:
+        return importlib.util.find_spec("google.colab") is not None
+    except ModuleNotFoundError:  # no ``google`` namespace package at all
+        return False
+
+
+def supports_bf16() -> bool:
+    """True on a GPU with native bf16 (compute capability 8.0+: A100, L4, H100).
+
+    ``torch.cuda.is_bf16_supported()`` answers True on a T4 (7.5) too, where bf16 is only
+    emulated, slowly; training, judging and the printout all decide here instead.
+    """
+    if not _cuda_available():
+        return False
+    import torch
+
+    return torch.cuda.get_device_capability() >= (8, 0)
+
+
 def get_profile(name: str | None = None, cpu_model: str | None = None) -> Profile:
-    """The profile named, else ``$CURRICULUM_PROFILE``, else colab with CUDA and smoke without.
+    """The profile named, else ``$CURRICULUM_PROFILE``, else colab with CUDA or on Colab, and
+    smoke otherwise (a Colab runtime without a GPU is stopped by ``start_notebook``, not
+    quietly turned into the smoke profile).
 
     On smoke, ``cpu_model`` (else ``$CURRICULUM_MODEL``, else "tiny") picks the CPU model:
     the tiny random one, or "smollm2", a real pretrained 135M model (an optional install).
+    ``$CURRICULUM_OFFLINE=1`` makes colab read local data files (see ``Profile.pick``).
     """
     cpu_model = cpu_model or os.environ.get(MODEL_ENV, "").strip().lower() or "tiny"
     if cpu_model not in CPU_MODELS:
@@ -94,12 +122,21 @@ def get_profile(name: str | None = None, cpu_model: str | None = None) -> Profil
             raise ValueError(
                 f"unknown profile {name!r}: set {PROFILE_ENV} to one of {', '.join(PROFILES)}"
             )
-        return Profile(name, reason=f"{PROFILE_ENV}={name}", cpu_model=cpu_model)
+        return _named_profile(name, f"{PROFILE_ENV}={name}", cpu_model)
     if _cuda_available():
-        return Profile("colab", reason="a CUDA GPU is available")
+        return _named_profile("colab", "a CUDA GPU is available", cpu_model)
+    if on_colab():
+        return _named_profile("colab", "a Colab runtime", cpu_model)
     return Profile(
         "smoke", reason=f"no CUDA GPU: CPU, offline, {cpu_model} model", cpu_model=cpu_model
     )
+
+
+def _named_profile(name: str, reason: str, cpu_model: str) -> Profile:
+    offline = name == "colab" and os.environ.get(OFFLINE_ENV, "").strip() not in ("", "0")
+    if offline:
+        reason += f", {OFFLINE_ENV}=1: local data files"
+    return Profile(name, reason=reason, cpu_model=cpu_model, offline=offline)
 
 
 def seed_everything(seed: int) -> None:
@@ -137,7 +174,7 @@ def gpu_description() -> str:
     import torch
 
     props = torch.cuda.get_device_properties(0)
-    bf16 = "bf16 supported" if torch.cuda.is_bf16_supported() else "fp16 only, no bf16"
+    bf16 = "bf16 supported" if supports_bf16() else "fp16 only, no bf16"
     return f"{props.name}, {props.total_memory / 2**30:.1f} GiB, {bf16}"
 
 
@@ -181,9 +218,32 @@ def run_dir(name: str, profile: Profile | None = None) -> Path:
     return path
 
 
-def start_notebook(name: str, seed: int = 3407) -> tuple[Profile, Path]:
-    """A notebook's second cell: print profile, GPU and versions, seed, make the run folder."""
+NO_GPU_ON_COLAB = (
+    "This Colab runtime has no GPU, and this notebook trains and evaluates models. "
+    "Choose Runtime → Change runtime type → T4 GPU, then run the notebook again "
+    "(the runtime restarts; the setup cell installs quickly the second time)."
+)
+
+
+def start_notebook(name: str, seed: int = 3407, needs_gpu: bool = True) -> tuple[Profile, Path]:
+    """A notebook's second cell: print profile, GPU and versions, seed, make the run folder.
+
+    On the colab profile of a notebook that ``needs_gpu``, Unsloth is imported here, first,
+    before anything imports transformers, trl or peft, so its patches apply (it warns and runs
+    slower otherwise). A Colab runtime without a GPU stops here with the menu path to fix it;
+    elsewhere (a CPU machine checking the colab path) it warns, and model loading stops later.
+    """
     profile = get_profile()
+    if not profile.is_smoke and needs_gpu:
+        if _cuda_available():
+            import unsloth  # noqa: F401  (first: it patches transformers, trl and peft)
+        elif on_colab():
+            raise RuntimeError(NO_GPU_ON_COLAB)
+        else:
+            print(
+                "warning: no CUDA GPU, so the colab profile stops at model loading "
+                f"(Unsloth needs a GPU); set {PROFILE_ENV}=smoke to run on this CPU"
+            )
     print(describe_environment(profile))
     folder = run_dir(name, profile)
     print("results go to", folder)

@@ -5,11 +5,14 @@
 Rows become conversational prompt-completion examples (``helpers.prompts``), for which TRL
 computes the loss on the completion tokens only. Checkpoints go to ``output_dir``; rerunning
 after an interruption resumes from the last one, and a finished run is not trained again.
+Once the final adapter is saved, the checkpoints are deleted (they hold optimizer state several
+times the adapter's size, which fills Colab's disk and a free Drive).
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +20,7 @@ from pathlib import Path
 from helpers.experiments import SFTExperiment
 from helpers.models import load_model
 from helpers.prompts import SYSTEM_PROMPT, prompt_completion
-from helpers.runtime import Profile
+from helpers.runtime import Profile, supports_bf16
 
 ADAPTER = "adapter"  # subfolder of the final LoRA adapter
 HISTORY = "loss_history.json"
@@ -47,7 +50,7 @@ def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **
     import torch
     from trl import SFTConfig
 
-    bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    bf16 = supports_bf16()  # by compute capability: a T4 claims bf16 but only emulates it
     arguments = dict(
         output_dir=str(output_dir),
         num_train_epochs=experiment.epochs,
@@ -151,7 +154,9 @@ def train_experiment(
         for log in trainer.state.log_history
         if "loss" in log
     ]
-    trainer.model.save_pretrained(adapter_dir)
-    tokenizer.save_pretrained(adapter_dir)
     (output_dir / HISTORY).write_text(json.dumps(history, indent=1))
+    trainer.model.save_pretrained(adapter_dir)  # last: its config marks the run as finished
+    tokenizer.save_pretrained(adapter_dir)
+    for folder in output_dir.glob("checkpoint-*"):  # the adapter is saved: resuming is over
+        shutil.rmtree(folder)
     return TrainingResult(adapter_dir, history, resumed=checkpoint is not None, reused=False)

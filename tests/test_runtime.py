@@ -4,7 +4,9 @@ import pytest
 import torch
 
 from helpers.runtime import (
+    OFFLINE_ENV,
     PROFILE_ENV,
+    REPO_ROOT,
     RUNS_ENV,
     describe_environment,
     get_profile,
@@ -80,3 +82,72 @@ def test_start_notebook_prints_the_environment_and_makes_the_run_folder(
     first_draw = random.random()
     random.seed(5)
     assert first_draw == random.random()  # seeded with 5
+
+
+def test_bf16_is_decided_by_compute_capability_not_by_emulation(monkeypatch):
+    from helpers.runtime import supports_bf16
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # a T4 says so
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: (7, 5))  # a T4 is 7.5
+    assert not supports_bf16()
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: (8, 0))  # an A100
+    assert supports_bf16()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert not supports_bf16()
+
+
+def test_a_colab_runtime_without_gpu_stops_with_the_menu_path(monkeypatch, tmp_path):
+    import helpers.runtime
+    from helpers.runtime import start_notebook
+
+    monkeypatch.delenv(PROFILE_ENV, raising=False)
+    monkeypatch.setenv(RUNS_ENV, str(tmp_path))
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(helpers.runtime, "on_colab", lambda: True)
+    assert get_profile().name == "colab"  # not quietly the smoke profile
+    with pytest.raises(RuntimeError, match="Runtime → Change runtime type → T4 GPU"):
+        start_notebook("02_sft_models_abc")
+    profile, _ = start_notebook("01_inequality_data", needs_gpu=False)  # needs no GPU
+    assert profile.name == "colab"
+
+
+def test_offline_colab_profile_reads_local_files(monkeypatch):
+    monkeypatch.setenv(OFFLINE_ENV, "1")
+    profile = get_profile("colab")
+    assert profile.offline and "local data files" in profile.reason
+    assert profile.pick("openai/gsm8k", "fixture.jsonl") == "fixture.jsonl"
+    assert profile.n(2000) == 2000  # the colab sizes, the colab code path
+    monkeypatch.setenv(OFFLINE_ENV, "0")
+    assert get_profile("colab").pick("openai/gsm8k", "fixture.jsonl") == "openai/gsm8k"
+
+
+UNSLOTH_PROBE = """
+import os, sys
+seen = [name for name in ("transformers", "trl", "peft") if name in sys.modules]
+open(os.environ["PROBE_REPORT"], "w").write(",".join(seen) or "none")
+"""
+
+
+def test_colab_notebooks_import_unsloth_before_transformers_trl_and_peft(tmp_path):
+    """The notebook's second cell imports Unsloth first (it patches them when imported).
+    A stand-in ``unsloth`` module reports what was imported before it."""
+    import os
+    import subprocess
+    import sys
+
+    report = tmp_path / "report.txt"
+    (tmp_path / "unsloth.py").write_text(UNSLOTH_PROBE)
+    cell = (
+        "import helpers.runtime as runtime; runtime._cuda_available = lambda: True; "
+        "runtime.gpu_description = lambda: 'a stand-in GPU'; "
+        "runtime.start_notebook('02_sft_models_abc')"
+    )
+    env = os.environ | {
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO_ROOT)]),
+        "PROBE_REPORT": str(report),
+        PROFILE_ENV: "colab",
+        RUNS_ENV: str(tmp_path / "runs"),
+    }
+    subprocess.run([sys.executable, "-c", cell], env=env, check=True, timeout=120)
+    assert report.read_text() == "none"

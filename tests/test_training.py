@@ -68,6 +68,7 @@ def test_interrupted_training_resumes_from_the_last_checkpoint(
     resumed = train_experiment(quick(MODEL_A), rows, smoke, tmp_path / "crashed", **config)
 
     assert resumed.resumed and [h["step"] for h in resumed.history] == list(range(1, 7))
+    assert list((tmp_path / "crashed").glob("checkpoint-*")) == []  # adapter saved: freed
     for a, b in zip(reference.history, resumed.history, strict=True):
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
 
