@@ -24,9 +24,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.evaluation import generate, map_resumably, wilson_interval
+from helpers.evaluation import generate, map_resumably, read_records, wilson_interval
+from helpers.models import (
+    ensure_pad_token,
+    load_model,
+    loaded_model,
+    model_source,
+    require_gpu,
+)
 from helpers.prompts import render_prompt
-from helpers.runtime import Profile
+from helpers.runtime import Profile, supports_bf16
 
 AILUMINATE_URL = (
     "https://raw.githubusercontent.com/mlcommons/ailuminate/main/"
@@ -86,14 +93,71 @@ class GuardSpec:
     parse: Callable[[str], Verdict]
     gated: bool  # needs an accepted licence and a Hugging Face token
     content_parts: bool  # the chat template wants [{"type": "text", "text": ...}] contents
+    billions: float = 0.0  # parameters (the model card's count), for the memory estimate
+    in_4bit: bool = False  # NF4 weights: in 16 bits the model does not fit a T4's 15 GB
+    unquantized_billions: float = 0.0  # 4-bit only: embeddings and LM head stay unquantized
+
+    def weight_gib(self, bf16: bool) -> float:
+        """Estimated memory of the weights alone: 0.5 byte a parameter in NF4, else 2 in bf16
+        and 4 in fp32 (a T4's judge dtype); activations and the KV cache come on top."""
+        full = 2 if bf16 else 4
+        if not self.in_4bit:
+            return self.billions * 1e9 * full / 2**30
+        quantized = self.billions - self.unquantized_billions
+        return (quantized * 0.5 + self.unquantized_billions * full) * 1e9 / 2**30
 
 
 JUDGES = {
-    "qwen3guard-0.6b": GuardSpec("Qwen/Qwen3Guard-Gen-0.6B", parse_qwen3guard, False, False),
-    "llama-guard-3-1b": GuardSpec("meta-llama/Llama-Guard-3-1B", parse_llama_guard, True, True),
-    "llama-guard-3-8b": GuardSpec("meta-llama/Llama-Guard-3-8B", parse_llama_guard, True, False),
+    "qwen3guard-0.6b": GuardSpec(
+        "Qwen/Qwen3Guard-Gen-0.6B", parse_qwen3guard, False, False, billions=0.6
+    ),
+    "llama-guard-3-1b": GuardSpec(
+        "meta-llama/Llama-Guard-3-1B", parse_llama_guard, True, True, billions=1.5
+    ),
+    "llama-guard-3-8b": GuardSpec(
+        "meta-llama/Llama-Guard-3-8B",
+        parse_llama_guard,
+        True,
+        False,
+        billions=8.03,
+        in_4bit=True,
+        unquantized_billions=2 * 128256 * 4096 / 1e9,  # input embeddings + LM head (Llama 3)
+    ),
 }
 DEFAULT_JUDGE = "qwen3guard-0.6b"  # ungated: runs without a Hugging Face account
+
+
+def judge_menu(bf16: bool | None = None) -> str:
+    """One line per judge: its hub id, whether it is gated, and its estimated weight memory."""
+    bf16 = supports_bf16() if bf16 is None else bf16
+    lines = []
+    for name, spec in JUDGES.items():
+        dtype = "NF4 4-bit" if spec.in_4bit else ("bf16" if bf16 else "fp32")
+        gated = "gated: licence + HF_TOKEN" if spec.gated else "open"
+        lines.append(
+            f"{name:<17} {spec.model_id:<28} {gated:<25} ~{spec.weight_gib(bf16):.1f} GiB {dtype}"
+        )
+    return "\n".join(lines)
+
+
+def judge_load_options(spec: GuardSpec, bf16: bool) -> dict:
+    """``from_pretrained`` options for a judge: bf16 where the GPU has it; on a T4 fp32, since
+    fp16 activations overflow in these models (Qwen3's especially) and a wrong verdict would
+    pass silently; the 8B judge in 4-bit NF4, computing in that same dtype."""
+    import torch
+
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    if not spec.in_4bit:
+        return {"dtype": dtype}
+    from transformers import BitsAndBytesConfig
+
+    quantization = BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_compute_dtype=dtype,
+        bnb_4bit_use_double_quant=True,
+    )
+    return {"dtype": dtype, "quantization_config": quantization}
 
 
 class MissingTokenError(RuntimeError):
@@ -175,6 +239,24 @@ def respond(
     return map_resumably(rows, path, answer, batch_size, f"responding {Path(path).stem}")
 
 
+def respond_with_model(
+    profile: Profile,
+    rows: Sequence[dict],
+    path: Path,
+    model_name: str,
+    adapter_dir: Path | None = None,
+    **options,
+) -> list[dict]:
+    """Load the student (base, or base + adapter), answer ``rows`` with ``respond``, free it.
+    No reference to the model outlives the call, so the judge loaded next has the GPU to
+    itself. Nothing is loaded when ``path`` already holds every row."""
+    done = {record["id"] for record in read_records(path)}
+    if all(row["id"] in done for row in rows):
+        return respond(None, None, rows, path, **options)
+    with loaded_model(profile, model_name, adapter_dir) as (model, tokenizer):
+        return respond(model, tokenizer, rows, path, **options)
+
+
 @dataclass
 class Judge:
     """A guard model and how to read it."""
@@ -206,18 +288,17 @@ def load_judge(profile: Profile, name: str = DEFAULT_JUDGE) -> Judge:
         raise ValueError(f"unknown judge {name!r}: choose one of {sorted(JUDGES)}")
     spec = JUDGES[name]
     if profile.is_smoke:
-        from helpers.models import load_model
-
         model, tokenizer = load_model(profile)
         return Judge(model.eval(), tokenizer, GuardSpec("tiny-local", spec.parse, False, False))
-    import torch
+    require_gpu()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    token = require_token(spec.model_id) if spec.gated else None
-    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    tokenizer = AutoTokenizer.from_pretrained(spec.model_id, token=token)
+    source = model_source(profile, spec.model_id)  # or the offline folder
+    token = require_token(spec.model_id) if spec.gated and source == spec.model_id else None
+    options = judge_load_options(spec, supports_bf16())
+    tokenizer = ensure_pad_token(AutoTokenizer.from_pretrained(source, token=token))
     model = AutoModelForCausalLM.from_pretrained(
-        spec.model_id, dtype=dtype, device_map="cuda", token=token
+        source, device_map="cuda", token=token, **options
     )
     return Judge(model.eval(), tokenizer, spec)
 

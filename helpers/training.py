@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.experiments import SFTExperiment
-from helpers.models import load_model
+from helpers.models import free_memory, load_model
 from helpers.prompts import SYSTEM_PROMPT, prompt_completion
 from helpers.runtime import Profile, supports_bf16
 
@@ -157,6 +157,8 @@ def train_experiment(
     (output_dir / HISTORY).write_text(json.dumps(history, indent=1))
     trainer.model.save_pretrained(adapter_dir)  # last: its config marks the run as finished
     tokenizer.save_pretrained(adapter_dir)
+    del trainer, model
+    free_memory()  # the GPU is clean for the evaluation that follows
     for folder in output_dir.glob("checkpoint-*"):  # the adapter is saved: resuming is over
         shutil.rmtree(folder)
     return TrainingResult(adapter_dir, history, resumed=checkpoint is not None, reused=False)

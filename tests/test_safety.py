@@ -6,6 +6,8 @@ from helpers.safety import (
     FIXTURE,
     JUDGES,
     MissingTokenError,
+    judge_load_options,
+    judge_menu,
     judge_responses,
     load_ailuminate,
     load_judge,
@@ -13,6 +15,7 @@ from helpers.safety import (
     parse_qwen3guard,
     require_token,
     respond,
+    respond_with_model,
     safety_by_hazard,
     safety_rate,
     stratified_sample,
@@ -112,3 +115,47 @@ def test_real_ailuminate_file_loads_with_its_hazards():
     assert len(rows) == 1200 and len({r["hazard"] for r in rows}) == 15
     sample = stratified_sample(rows, 120, seed=0)
     assert sum(r["hazard"] == "vcr" for r in sample) == 10
+
+
+def test_the_8b_judge_loads_in_4bit_nf4_and_t4_judges_compute_in_fp32():
+    import torch
+
+    options = judge_load_options(JUDGES["llama-guard-3-8b"], bf16=False)
+    quantization = options["quantization_config"]
+    assert quantization.load_in_4bit and quantization.bnb_4bit_quant_type == "nf4"
+    assert quantization.bnb_4bit_compute_dtype == torch.float32
+    assert options["dtype"] == torch.float32  # embeddings and LM head stay unquantized
+    assert judge_load_options(JUDGES["qwen3guard-0.6b"], bf16=False) == {"dtype": torch.float32}
+    assert judge_load_options(JUDGES["qwen3guard-0.6b"], bf16=True) == {"dtype": torch.bfloat16}
+
+
+def test_every_judge_fits_a_t4_with_room_for_its_activations():
+    for spec in JUDGES.values():
+        assert 0 < spec.weight_gib(bf16=False) < 8, spec.model_id  # a T4 has 15 GB
+    menu = judge_menu(bf16=False)
+    assert "llama-guard-3-8b" in menu and "~7.2 GiB NF4 4-bit" in menu
+    assert "~2.2 GiB fp32" in menu  # Qwen3Guard-Gen-0.6B on a T4
+
+
+def test_responding_frees_the_student_before_the_judge_loads(smoke, monkeypatch, tmp_path):
+    import gc
+    import weakref
+
+    import helpers.models
+
+    loaded, original = [], helpers.models.load_model
+
+    def tracked_load(*args, **kwargs):
+        model, tokenizer = original(*args, **kwargs)
+        loaded.append(weakref.ref(model))
+        return model, tokenizer
+
+    monkeypatch.setattr(helpers.models, "load_model", tracked_load)
+    rows = stratified_sample(load_ailuminate(FIXTURE), 4, seed=0)
+    path = tmp_path / "responses.jsonl"
+    responses = respond_with_model(smoke, rows, path, "any/model", max_new_tokens=4)
+    gc.collect()
+    assert len(loaded) == 1 and loaded[0]() is None  # nothing holds the student any more
+    assert [r["id"] for r in responses] == [r["id"] for r in rows]
+    assert respond_with_model(smoke, rows, path, "any/model") == responses  # no reload
+    assert len(loaded) == 1
