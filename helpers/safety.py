@@ -297,9 +297,7 @@ def load_judge(profile: Profile, name: str = DEFAULT_JUDGE) -> Judge:
     token = require_token(spec.model_id) if spec.gated and source == spec.model_id else None
     options = judge_load_options(spec, supports_bf16())
     tokenizer = ensure_pad_token(AutoTokenizer.from_pretrained(source, token=token))
-    model = AutoModelForCausalLM.from_pretrained(
-        source, device_map="cuda", token=token, **options
-    )
+    model = AutoModelForCausalLM.from_pretrained(source, device_map="cuda", token=token, **options)
     return Judge(model.eval(), tokenizer, spec)
 
 

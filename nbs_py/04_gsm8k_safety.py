@@ -1,10 +1,17 @@
 # ---
 # jupyter:
+#   accelerator: GPU
+#   colab:
+#     gpuType: T4
+#     provenance: []
 #   jupytext:
 #     formats: notebooks///ipynb,nbs_py///py:percent
+#     notebook_metadata_filter: accelerator,colab
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     name: python3
@@ -36,20 +43,25 @@
 # 4. keep training and evaluation prompts identical, exemplars included.
 
 # %%
-# Setup: on Colab, install the pinned stack and the course helpers; elsewhere do nothing
-# (the README's install command already did it).
+# Setup: on Colab, clone the course and install its pinned stack (a few minutes); elsewhere do
+# nothing (the README's install command already did it).
 import subprocess
 import sys
 from pathlib import Path
 
-COURSE_REPO = "https://github.com/math-sft-course/unsloth-math-course"
+USE_DRIVE = False  # True: keep results on Google Drive, so a recycled runtime loses nothing
+COURSE_REPO = "https://github.com/math-sft-course/unsloth-math-course"  # a fork: see README
 if "google.colab" in sys.modules:
     course = Path("/content/unsloth-math-course")
     if not course.exists():
-        subprocess.run(["git", "clone", "--depth", "1", COURSE_REPO, str(course)], check=True)
-    pip = [sys.executable, "-m", "pip", "install", "-q"]
-    subprocess.run([*pip, "-r", str(course / "requirements.txt"), "-e", str(course)], check=True)
+        clone = ["git", "clone", "--depth", "1", COURSE_REPO, str(course)]
+        cloned = subprocess.run(clone, capture_output=True, text=True)
+        if cloned.returncode != 0:
+            raise RuntimeError(f"could not clone {COURSE_REPO}:\n{cloned.stderr}")
     sys.path.insert(0, str(course))
+    from helpers.colab import setup_colab
+
+    setup_colab(course, mount_drive=USE_DRIVE)
 
 # %%
 from helpers.runtime import start_notebook

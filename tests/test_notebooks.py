@@ -1,11 +1,14 @@
 """Each nbs_py/*.py is the source of its notebooks/*.ipynb: same cells, no stored outputs, and
 the same setup cell everywhere. (nbval executes the notebooks themselves.)"""
 
+import json
 import re
 from pathlib import Path
 
 import jupytext
 import pytest
+
+from helpers.colab import COURSE_REPO
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "nbs_py").glob("*.py"))
@@ -47,30 +50,59 @@ def test_all_notebooks_share_the_same_setup_cell():
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_colab_badge_opens_this_notebook_from_the_setup_cells_repository(notebook):
+def test_colab_badge_opens_this_notebook_from_the_courses_one_url(notebook):
     nb = jupytext.read(notebook)
-    repo = re.search(r'COURSE_REPO = "https://github.com/([^"]+)"', setup_cell(nb)).group(1)
-    badge = f"https://colab.research.google.com/github/{repo}/blob/main/notebooks/{notebook.name}"
-    assert badge in nb.cells[0].source
+    repo = re.search(r'COURSE_REPO = "(https://github.com/[^"]+)"', setup_cell(nb)).group(1)
+    assert repo == COURSE_REPO  # helpers/colab.py holds the URL; `python -m helpers.colab URL`
+    owner_name = repo.removeprefix("https://github.com/")
+    badge = f"https://colab.research.google.com/github/{owner_name}/blob/main/notebooks/"
+    assert badge + notebook.name in nb.cells[0].source
 
 
-def test_setup_cell_installs_the_pinned_stack_only_on_colab(monkeypatch, tmp_path):
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_asks_colab_for_a_t4(notebook):
+    metadata = json.loads(notebook.read_text())["metadata"]
+    assert metadata["accelerator"] == "GPU" and metadata["colab"]["gpuType"] == "T4"
+
+
+def test_setup_cell_installs_the_pinned_stack_only_on_colab(monkeypatch):
+    import subprocess
+    import sys
+    import types
+
+    import helpers.colab
+
+    source = setup_cell(jupytext.read(NOTEBOOKS[0]))
+    clones, setups = [], []
+
+    def fake_run(args, **kwargs):
+        clones.append(args)
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.setattr(helpers.colab, "setup_colab", lambda *a, **k: setups.append((a, k)))
+    exec(source, {})  # not on Colab: nothing happens
+    assert clones == [] and setups == []
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    exec(source, {})
+    [clone] = clones
+    assert clone[:5] == ["git", "clone", "--depth", "1", COURSE_REPO]
+    course = clone[5]
+    assert sys.path[0] == course
+    assert setups == [((Path(course),), {"mount_drive": False})]  # Drive is opt-in
+
+
+def test_a_failed_clone_shows_gits_error(monkeypatch):
     import subprocess
     import sys
     import types
 
     source = setup_cell(jupytext.read(NOTEBOOKS[0]))
-    calls = []
-    monkeypatch.setattr(subprocess, "run", lambda args, check: calls.append(args))
-    exec(source, {})  # not on Colab: nothing happens
-    assert calls == []
-
+    failed = subprocess.CompletedProcess([], 128, "", "fatal: repository not found")
+    monkeypatch.setattr(subprocess, "run", lambda args, **kwargs: failed)
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     monkeypatch.setattr(sys, "path", list(sys.path))
-    exec(source, {})
-    clone, install = calls
-    assert clone[:4] == ["git", "clone", "--depth", "1"] and clone[4].startswith("https://")
-    course = clone[5]
-    assert install[1:] == ["-m", "pip", "install", "-q", "-r", f"{course}/requirements.txt",
-                           "-e", course]  # fmt: skip
-    assert sys.path[0] == course
+    with pytest.raises(RuntimeError, match="fatal: repository not found"):
+        exec(source.replace("/content/unsloth-math-course", "/nonexistent/course"), {})
