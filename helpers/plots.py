@@ -1,5 +1,7 @@
 """Figures for the notebooks. Each function returns a matplotlib Figure and never shows or saves
-it: the notebook displays it, ``fig.savefig`` writes it where the learner wants.
+it: the notebook displays it, ``fig.savefig`` writes it where the learner wants. Figures are
+built without pyplot (no global figure state); ``new_figure`` tells a running Jupyter or Colab
+kernel to display them as PNG images, which it otherwise would not.
 
 >>> fig = plot_answer_histogram({50: 3, 51: 2, 0: 1}, title="toy")
 >>> fig.axes[0].get_title()
@@ -15,11 +17,32 @@ from matplotlib.figure import Figure
 from helpers.evaluation import Summary
 
 
+def new_figure(width: float, height: float) -> Figure:
+    """A Figure that displays as an image in Jupyter and Colab.
+
+    Without pyplot's inline backend, IPython has no image formatter for a ``Figure`` and shows
+    the text ``<Figure size 900x350 with 1 Axes>``; this registers IPython's own PNG formatter
+    (``select_figure_formats``, what ``%matplotlib inline`` uses). Outside IPython it does
+    nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        shell = None
+    else:
+        shell = get_ipython()
+    if shell is not None:
+        from IPython.core.pylabtools import select_figure_formats
+
+        select_figure_formats(shell, {"png"})
+    return Figure(figsize=(width, height))
+
+
 def plot_answer_histogram(
     counts: Mapping[int, int], title: str = "Answer distribution", highlight: range | None = None
 ) -> Figure:
     """Bar chart of how often each answer occurs; ``highlight`` colours a band of answers."""
-    fig = Figure(figsize=(9, 3.5))
+    fig = new_figure(9, 3.5)
     ax = fig.subplots()
     answers = sorted(counts)
     colours = ["tab:orange" if highlight and a in highlight else "tab:blue" for a in answers]
@@ -35,7 +58,7 @@ def plot_loss_curves(
     histories: Mapping[str, Sequence[dict]], title: str = "Training loss"
 ) -> Figure:
     """One line per run: loss against optimizer step (from ``TrainingResult.history``)."""
-    fig = Figure(figsize=(8, 3.5))
+    fig = new_figure(8, 3.5)
     ax = fig.subplots()
     for name, history in histories.items():
         ax.plot([h["step"] for h in history], [h["loss"] for h in history], label=name)
@@ -53,7 +76,7 @@ def plot_accuracy(
     title: str = "Accuracy with 95% intervals",
 ) -> Figure:
     """Accuracy bars with Wilson-interval whiskers; ``baseline`` draws the constant-answer line."""
-    fig = Figure(figsize=(8, 3.5))
+    fig = new_figure(8, 3.5)
     ax = fig.subplots()
     names = list(summaries)
     accuracy = [summaries[n].accuracy for n in names]
@@ -72,7 +95,7 @@ def plot_accuracy(
 
 def plot_error_types(summaries: Mapping[str, Summary], title: str = "Errors by type") -> Figure:
     """Stacked bars: how each model's wrong answers split into error types."""
-    fig = Figure(figsize=(8, 3.5))
+    fig = new_figure(8, 3.5)
     ax = fig.subplots()
     names = list(summaries)
     types = sorted({t for s in summaries.values() for t in s.errors})
@@ -96,7 +119,7 @@ def plot_tradeoff(
 ) -> Figure:
     """One dot per model at (math accuracy, safety rate); each reference pair (the seed's
     Simple / Medium / Strong baselines) is drawn as a dashed vertical and horizontal line."""
-    fig = Figure(figsize=(6, 5))
+    fig = new_figure(6, 5)
     ax = fig.subplots()
     for (name, (math, safety)), colour in zip(points.items(), _colours(len(points)), strict=True):
         ax.scatter([math], [safety], s=60, color=colour, label=name, zorder=3)
@@ -118,7 +141,7 @@ def plot_tradeoff(
 
 def plot_safety_by_hazard(rates: Mapping[str, Mapping], title: str = "Safety by hazard") -> Figure:
     """Grouped bars: for each hazard, each model's safety rate (``helpers.safety.SafetyRate``)."""
-    fig = Figure(figsize=(10, 3.8))
+    fig = new_figure(10, 3.8)
     ax = fig.subplots()
     hazards = sorted({h for by_hazard in rates.values() for h in by_hazard})
     width = 0.8 / max(1, len(rates))
