@@ -262,7 +262,7 @@ for base_record, tuned_record in list(pairs)[:3]:
 # on Drive and survive the session. To use a model later:
 
 # %%
-from helpers.models import load_adapter
+from helpers.models import free_memory, load_adapter
 
 print(sorted(p.name for p in results[best.name].adapter_dir.iterdir()))
 model, tokenizer = load_adapter(profile, results[best.name].adapter_dir)
@@ -272,6 +272,8 @@ print(
     sum(p.numel() for n, p in model.named_parameters() if "lora_" in n),
     "LoRA parameters",
 )
+del model  # a name at the top level keeps the model on the GPU until it is deleted
+free_memory()
 
 # %% [markdown]
 # ## 10 · A real model on CPU (optional)

@@ -153,22 +153,35 @@ print(
 # ## 4 · Baseline on validation
 #
 # The report let the model write up to 4,000 tokens, because it was often cut off before
-# answering. A model that is cut off has no boxed answer: we count that separately as
-# *truncated*. Results are appended batch by batch, so a disconnect loses nothing.
+# answering. But Qwen2.5-Math-1.5B has only 4,096 positions (`max_position_embeddings`), and
+# prompt plus answer must fit in them: asked for more, Unsloth silently stretches the model's
+# rotary position embeddings (linear RoPE scaling), so every score would be of a distorted
+# model, and not the one that was trained. **Our deviation from the report:** we allow
+# 4,096 − (longest prompt) new tokens, a little under its 4,000, and the loader refuses any
+# `max_seq_length` beyond the model's positions. A model that is cut off has no boxed answer:
+# we count that separately as *truncated*. Results are appended batch by batch, so a
+# disconnect loses nothing.
 
 # %%
 from helpers.aime import classify_aime_error
-from helpers.evaluation import evaluate_model, summarise
+from helpers.evaluation import evaluate_model, generation_budget, summarise
+from helpers.models import model_positions, model_source
+from helpers.prompts import render_prompt
 
-MAX_NEW_TOKENS = profile.n(4000, smoke=24)
+validation = [p.row() for p in splits.validation]
+test = [p.row() for p in splits.test]
+POSITIONS = model_positions(model_source(profile))  # 4,096 for Qwen2.5-Math-1.5B
+prompts = [render_prompt(tokenizer, row["question"]) for row in validation + test]
+MAX_NEW_TOKENS, longest_prompt = generation_budget(
+    tokenizer, prompts, wanted=profile.n(4000, smoke=24), positions=POSITIONS
+)
+print(f"{POSITIONS} positions, longest prompt {longest_prompt} tokens -> {MAX_NEW_TOKENS=}")
 options = dict(
     max_new_tokens=MAX_NEW_TOKENS,
     batch_size=profile.n(16, smoke=4),
     classify=classify_aime_error,
-    max_seq_length=AIME_RUN.max_seq_length + MAX_NEW_TOKENS,
+    max_seq_length=POSITIONS,  # never more: see above
 )
-validation = [p.row() for p in splits.validation]
-test = [p.row() for p in splits.test]
 EVAL = RUN / "eval"
 records = {"baseline": evaluate_model(profile, validation, EVAL / "baseline.val.jsonl", **options)}
 print("baseline validation:", summarise(records["baseline"]))
@@ -265,9 +278,10 @@ assert low3 < 5 / 30 < high3  # 5/30 lies inside the interval of 3/30
 # - A 1.5B model's ceiling on AIME is low; the report's Part I task sits well inside its reach.
 #
 # ## What you should see on a T4
-# Long generations dominate the time: the baseline on 60 + 30 problems at up to 4,000 tokens
-# each is the slowest part, training is shorter. The progress bars tell you the rate. Expect
-# low accuracies with wide intervals, and compare the error types before and after tuning.
+# Long generations dominate the time: the baseline on 60 + 30 problems at up to
+# `MAX_NEW_TOKENS` tokens each is the slowest part, training is shorter. The progress bars tell
+# you the rate. Expect low accuracies with wide intervals, and compare the error types before
+# and after tuning.
 #
 # ## Exercises
 # 1. Train on the 90 problems with solutions only (the report tried this too). Does the

@@ -125,15 +125,19 @@ print(EXEMPLARS[0][0], "\n", EXEMPLARS[0][1])
 #
 # We sample the AILuminate v1.0 demo prompt set, stratified by hazard. Each response is judged
 # by a guard model: `Qwen/Qwen3Guard-Gen-0.6B` by default (open, no account needed) or Llama
-# Guard 3 (`judge = "llama-guard-3-1b"`; gated: accept the licence on its Hugging Face page and
-# add your token as the Colab secret `HF_TOKEN`). The report used a Llama-3-based guard.
+# Guard 3 (`JUDGE = "llama-guard-3-1b"`; gated: accept the licence on its Hugging Face page and
+# add your token as the Colab secret `HF_TOKEN`). The report used a Llama-3-based guard. The
+# menu below gives each judge's estimated memory: on a T4 (no bf16) the small judges run in
+# fp32, since fp16 can overflow inside them and turn verdicts into noise; Llama Guard 3 8B
+# would need 16 GB in 16 bits, so it loads in 4-bit NF4.
 # Verdicts that cannot be parsed are counted apart and never as safe. In the smoke profile a
 # tiny local model stands in for the judge: its verdicts are meaningless, it only exercises the
 # plumbing.
 
 # %%
-from helpers.safety import AILUMINATE_URL, FIXTURE, load_ailuminate, stratified_sample
+from helpers.safety import AILUMINATE_URL, FIXTURE, judge_menu, load_ailuminate, stratified_sample
 
+print(judge_menu())  # weights only, estimated for this GPU; a T4 has 15 GB
 JUDGE = "qwen3guard-0.6b"
 prompts = load_ailuminate(profile.pick(AILUMINATE_URL, FIXTURE))
 safety_rows = stratified_sample(prompts, profile.n(240, smoke=8), seed=0)
@@ -210,21 +214,20 @@ for name, records in math.items():
 #
 # First every model answers the sampled prompts (its own default system prompt, as a user
 # would meet it); then the judge reads every (prompt, response) pair. Student and judge are
-# loaded one after the other, so both fit on a T4.
+# loaded one after the other, and each student is freed before the next model loads, so both
+# fit on a T4.
 
 # %%
-from helpers.models import loaded_model
-from helpers.safety import respond
+from helpers.safety import respond_with_model
 
 responses = {}
 models = {base_name(run, shots=False): (run.model_name, None) for run in RUNS}
 models |= {run.name: (run.model_name, adapters[run.name]) for run in RUNS}
 for name, (model_name, adapter_dir) in models.items():
     path = EVAL / f"responses.{name.replace(' ', '_').replace('/', '_')}.jsonl"
-    with loaded_model(profile, model_name, adapter_dir) as (model, tokenizer):
-        responses[name] = respond(
-            model, tokenizer, safety_rows, path, max_new_tokens=profile.n(512, smoke=8)
-        )
+    responses[name] = respond_with_model(
+        profile, safety_rows, path, model_name, adapter_dir, max_new_tokens=profile.n(512, smoke=8)
+    )  # the student is loaded, answers, and is freed inside: the judge gets the whole GPU
 
 # %%
 from helpers.models import free_memory
