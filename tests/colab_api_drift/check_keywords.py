@@ -1,0 +1,248 @@
+"""Drive our colab branch with every Unsloth and TRL call bound to the real, pinned signature.
+
+``tests/test_colab_api_drift.py`` runs this in a subprocess whose ``PYTHONPATH`` starts with the
+Colab pins of unsloth, unsloth_zoo and trl, with ``UNSLOTH_ALLOW_CPU=1`` (Unsloth's test switch
+that lets ``from unsloth import FastLanguageModel`` import on a CPU). By hand, in a scratch folder
+(Unsloth writes its generated trainers to ``./unsloth_compiled_cache``):
+
+    UNSLOTH_ALLOW_CPU=1 PYTHONPATH=<pins folder>:<repo> \\
+        python <repo>/tests/colab_api_drift/check_keywords.py report.json
+
+Our public functions run with the colab profile; ``FastLanguageModel.from_pretrained``,
+``get_peft_model`` and ``for_inference`` are replaced by recorders that bind each call to the
+real method's signature and then stand in for the GPU loader with the smoke profile's tiny model;
+``SFTConfig`` and ``SFTTrainer`` are checked the same way and then built for real. A keyword that
+only lands in a ``**kwargs`` catch-all is a problem unless the pinned code reads it there:
+Unsloth drops an unknown SFTConfig field with a printed notice and hands unknown loader keywords
+on, so on Colab a typo would be ignored, not fail. The JSON report looks like
+
+    {"versions": {"unsloth": "2026.10.7", "unsloth_zoo": "2026.10.7", "trl": "1.15.0"},
+     "calls": {"FastLanguageModel.from_pretrained": ["dtype", "load_in_4bit", ...], ...},
+     "problems": ["FastLanguageModel.from_pretrained does not take keyword 'load_in_4bits' in
+                   unsloth 2026.10.7 (only **kwargs would take it: ignored or passed on
+                   unchecked)"],
+     "trainer": "UnslothSFTTrainer"}
+
+``--misspell FUNCTION:KEYWORD=WRONG`` renames a keyword in every call of FUNCTION as it arrives,
+to show that a typo in our code is caught.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import tempfile
+from importlib import import_module
+from pathlib import Path
+
+# Keywords that fall into a **kwargs catch-all of the pinned code but are read from there (the
+# checker rejects every other keyword that lands in one), read from the installed wheels.
+# SFTConfig's are not listed: install_recorders takes TRL's own fields, which Unsloth forwards.
+KWARGS_READ = {
+    # unsloth/models/loader.py and llama.py: kwargs.get(...) for the hub download and quantizer
+    "FastLanguageModel.from_pretrained": {
+        "cache_dir",
+        "local_files_only",
+        "force_download",
+        "quantization_config",
+    },
+    # unsloth/models/llama.py get_peft_model reads these, then hands them to peft's LoraConfig
+    "FastLanguageModel.get_peft_model": {"use_dora", "exclude_modules"},
+    "FastLanguageModel.for_inference": set(),
+    # Unsloth's generated trainer passes **kwargs on to TRL's own __init__, which names this one
+    "SFTTrainer": {"optimizers"},
+}
+
+
+def check_call(function: str, library: str, signature, args, kwargs, read):
+    """``(bound, problems)`` of a call of ``function``: each keyword that is neither a named
+    parameter nor read from ``**kwargs`` (``read``) is a problem and left out of ``bound``, and
+    so are extra positional arguments. A call that does not bind at all raises TypeError."""
+    parameters = signature.parameters.values()
+    named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    catch_all = any(p.kind is p.VAR_KEYWORD for p in parameters)
+    unread = " (only **kwargs would take it: ignored or passed on unchecked)" if catch_all else ""
+    problems = [
+        f"{function} does not take keyword {name!r} in {library}{unread}"
+        for name in kwargs
+        if name not in named | read
+    ]
+    try:
+        bound = signature.bind(*args, **{k: v for k, v in kwargs.items() if k in named | read})
+    except TypeError as error:
+        raise TypeError(f"{function} in {library}: {error}") from error
+    for p in parameters:
+        if p.kind is p.VAR_POSITIONAL and bound.arguments.get(p.name):
+            problems.append(f"{function} in {library}: extra positional arguments")
+            bound.arguments[p.name] = ()
+    return bound, problems
+
+
+class Recorder:
+    """Stands in for ``real``: checks each call against ``real``'s signature, records its
+    keywords and problems in ``report``, then hands the checked call (``inspect.BoundArguments``)
+    to ``stand_in`` so our code carries on."""
+
+    def __init__(self, function, real, library, read, stand_in, misspell, report):
+        self.function = function  # as named in problems: "FastLanguageModel.from_pretrained"
+        self.signature = inspect.signature(real)
+        self.library = library  # with its version: "unsloth 2026.10.7"
+        self.read = read  # keywords the real code reads from its **kwargs
+        self.stand_in = stand_in
+        self.misspell = misspell  # {keyword: wrong spelling} to apply to each call
+        self.report = report
+
+    def __call__(self, *args, **kwargs):
+        kwargs = {self.misspell.get(name, name): value for name, value in kwargs.items()}
+        keywords = self.report["calls"].setdefault(self.function, [])
+        keywords += [name for name in kwargs if name not in keywords]
+        bound, problems = check_call(
+            self.function, self.library, self.signature, args, kwargs, self.read
+        )
+        self.report["problems"] += [p for p in problems if p not in self.report["problems"]]
+        return self.stand_in(bound)
+
+
+def load_local(bound):
+    """Unsloth's loader's stand-in: the local model folder named, or base + adapter."""
+    from peft import AutoPeftModelForCausalLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    name = bound.arguments["model_name"]
+    adapter = (Path(name) / "adapter_config.json").exists()
+    model = (AutoPeftModelForCausalLM if adapter else AutoModelForCausalLM).from_pretrained(name)
+    return model, AutoTokenizer.from_pretrained(name)
+
+
+def add_lora(bound):
+    """``get_peft_model``'s stand-in: PEFT's LoRA with the shape the call asked for."""
+    from peft import LoraConfig, get_peft_model
+
+    bound.apply_defaults()
+    lora = {k: bound.arguments[k] for k in ("r", "lora_alpha", "lora_dropout", "bias")}
+    config = LoraConfig(
+        **lora, target_modules=bound.arguments["target_modules"], task_type="CAUSAL_LM"
+    )
+    return get_peft_model(bound.arguments["model"], config)
+
+
+def build_real(real):
+    """A stand-in that calls ``real`` itself with the checked call."""
+    return lambda bound: real(*bound.args, **bound.kwargs)
+
+
+def patch_trl_as_on_a_gpu() -> None:
+    """Rewrite TRL's trainers and configs into Unsloth's, as ``import unsloth`` does on a GPU:
+    under ``UNSLOTH_ALLOW_CPU=1``, ``PatchFastRL`` skips that step (unsloth/models/rl.py)."""
+    from unsloth.models.rl import PatchFastRL
+
+    os.environ["UNSLOTH_ALLOW_CPU"] = "0"
+    try:
+        PatchFastRL()
+    finally:
+        os.environ["UNSLOTH_ALLOW_CPU"] = "1"
+
+
+def install_recorders(misspell: dict[str, dict[str, str]], report: dict) -> None:
+    """Replace the Unsloth and TRL entry points our colab branch calls with recorders."""
+    import dataclasses
+
+    import trl
+    import unsloth
+    from unsloth import FastLanguageModel
+
+    in_unsloth = f"unsloth {unsloth.__version__}"
+    in_trl = f"trl {trl.__version__} as patched by {in_unsloth}"
+    # Unsloth's SFTConfig forwards from **kwargs exactly what TRL's own SFTConfig accepts
+    # (unsloth/models/rl_config_compat.py, filter_config_init_kwargs) and drops the rest.
+    own = next(c for c in trl.SFTConfig.__mro__ if "_unsloth_patched_rl_config" not in vars(c))
+    read = KWARGS_READ | {"SFTConfig": {f.name for f in dataclasses.fields(own) if f.init}}
+    methods = {
+        "from_pretrained": load_local,
+        "get_peft_model": add_lora,
+        "for_inference": lambda bound: bound.arguments["model"],
+    }
+    for method, stand_in in methods.items():
+        function = f"FastLanguageModel.{method}"
+        recorder = Recorder(
+            function,
+            getattr(FastLanguageModel, method),
+            in_unsloth,
+            read[function],
+            stand_in,
+            misspell.get(function, {}),
+            report,
+        )
+        setattr(FastLanguageModel, method, staticmethod(recorder))
+    for name in ("SFTConfig", "SFTTrainer"):
+        real = getattr(trl, name)
+        stand_in = build_real(real)
+        recorder = Recorder(
+            name, real, in_trl, read[name], stand_in, misspell.get(name, {}), report
+        )
+        setattr(trl, name, recorder)
+
+
+def drive_colab_branch(report: dict) -> None:
+    """Our public model-loading and training functions, with the colab profile."""
+    import helpers.models
+    from helpers.cpu_models import tiny_model_path
+    from helpers.experiments import AIME_RUN, HAYES_RUNS, INEQUALITY_EXPERIMENTS, MODEL_C
+    from helpers.inequalities import load_split
+    from helpers.models import for_inference, load_adapter, load_model
+    from helpers.runtime import get_profile
+    from helpers.training import build_trainer, sft_config
+
+    os.environ["CURRICULUM_MODEL_PATH"] = str(tiny_model_path())  # instead of the hub's model
+    helpers.models.require_gpu = lambda: None  # the recorders stand in for the GPU loader
+    profile = get_profile("colab")
+    experiment = MODEL_C
+    with tempfile.TemporaryDirectory() as scratch:
+        run = Path(scratch)
+        model, tokenizer = load_model(
+            profile,
+            experiment.model_name,
+            max_seq_length=experiment.max_seq_length,
+            lora=experiment.lora,
+            seed=experiment.seed,
+        )
+        rows = load_split("train", 400)[:8]
+        trainer = build_trainer(model, tokenizer, experiment, rows, run / "run", profile)
+        report["trainer"] = type(trainer).__name__
+        for other in (*INEQUALITY_EXPERIMENTS, AIME_RUN, *HAYES_RUNS):
+            sft_config(other, run / "run", profile)
+        model.save_pretrained(run / "adapter")
+        tokenizer.save_pretrained(run / "adapter")
+        model, _ = load_adapter(profile, run / "adapter", max_seq_length=experiment.max_seq_length)
+        for_inference(model, profile)
+
+
+def parse_misspellings(specs: list[str]) -> dict[str, dict[str, str]]:
+    """``["SFTConfig:max_length=max_lenght"]`` gives ``{"SFTConfig": {"max_length": "max_lenght"}}``
+    (a keyword to rename, per function)."""
+    misspell: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        function, renaming = spec.split(":")
+        keyword, wrong = renaming.split("=")
+        misspell.setdefault(function, {})[keyword] = wrong
+    return misspell
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("report", type=Path, help="where the JSON report goes")
+    parser.add_argument("--misspell", action="append", default=[], metavar="FUNCTION:KW=WRONG")
+    options = parser.parse_args()
+    # unsloth first: it patches transformers, trl and peft as it is imported
+    versions = {name: import_module(name).__version__ for name in ("unsloth", "unsloth_zoo", "trl")}
+    patch_trl_as_on_a_gpu()
+    report = {"versions": versions, "calls": {}, "problems": []}
+    install_recorders(parse_misspellings(options.misspell), report)
+    drive_colab_branch(report)
+    options.report.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
