@@ -1,7 +1,7 @@
 """One-at-a-time vs batched greedy generation on the same prompts: same outputs, how much faster?
 
     python benchmarks/eval_throughput.py                       # tiny smoke model, CPU
-    python benchmarks/eval_throughput.py --shape qwen2.5-1.5b  # random weights, real shape (GPU)
+    python benchmarks/eval_throughput.py --shape qwen2.5-1.5b  # random Qwen2.5-Math-1.5B (GPU)
 
 Both modes run in the same process on the same prompts, so the ratio is robust to a noisy
 machine. Prints problems/second for each, checks the outputs are identical, and ends with
@@ -17,37 +17,18 @@ import torch
 
 from helpers.evaluation import generate
 from helpers.inequalities import load_split
-from helpers.models import load_model, load_tokenizer
+from helpers.models import compute_dtype, load_model
 from helpers.prompts import render_prompt
+from helpers.qwen_offline import qwen25_tokenizer, random_qwen25_math
 from helpers.runtime import get_profile, seed_everything
 
-# Qwen2.5-1.5B's architecture (its config.json), for speed and memory without the weights.
-QWEN25_15B_SHAPE = dict(
-    hidden_size=1536,
-    intermediate_size=8960,
-    num_hidden_layers=28,
-    num_attention_heads=12,
-    num_key_value_heads=2,
-    vocab_size=151936,
-    max_position_embeddings=4096,
-    rope_theta=10000.0,
-    tie_word_embeddings=True,
-)
 
-
-def random_qwen_15b(tokenizer):
-    """Qwen2.5-1.5B's shape with random weights, in bf16/fp16 on the GPU if there is one."""
-    from transformers import Qwen2Config, Qwen2ForCausalLM
-
-    config = Qwen2Config(
-        **QWEN25_15B_SHAPE,
-        eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    cuda = torch.cuda.is_available()
-    dtype = (torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16) if cuda else None
-    model = Qwen2ForCausalLM(config).to(dtype=dtype or torch.float32)
-    return model.to("cuda" if cuda else "cpu").eval()
+def random_qwen_math():
+    """Qwen2.5-Math-1.5B's shape with random weights and its real tokenizer, on the GPU if there
+    is one (in ``compute_dtype()``: bf16 from Ampere on, fp16 on a T4), else in fp32."""
+    if not torch.cuda.is_available():
+        return random_qwen25_math(torch.float32), qwen25_tokenizer()
+    return random_qwen25_math(compute_dtype()).to("cuda"), qwen25_tokenizer()
 
 
 def timed(fn):
@@ -65,12 +46,10 @@ def main() -> None:
     args = parser.parse_args()
 
     seed_everything(0)
-    profile = get_profile("smoke")
-    tokenizer = load_tokenizer(profile)
     if args.shape == "tiny":
-        model, tokenizer = load_model(profile)
+        model, tokenizer = load_model(get_profile("smoke"))
     else:
-        model = random_qwen_15b(tokenizer)
+        model, tokenizer = random_qwen_math()
     rows = load_split("val", 400)[: args.n]
     prompts = [render_prompt(tokenizer, row["question"]) for row in rows]
     generate(model, tokenizer, prompts[:2], args.max_new_tokens)  # warm-up
