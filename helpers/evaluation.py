@@ -37,6 +37,8 @@ class Generation:
 # Greedy and nothing else. ``generate`` fills every knob we leave unset from the checkpoint's own
 # generation_config (Qwen2.5-Instruct ships do_sample, temperature, top_p, top_k and a 1.1
 # repetition penalty, which acts even without sampling), so each one is set to its neutral value.
+# Knobs that are off unless set (suppress_tokens, bad_words_ids, forced tokens) would still come
+# from a checkpoint that sets them; Qwen2.5's published generation_config.json files set none.
 GREEDY = dict(
     do_sample=False,
     num_beams=1,

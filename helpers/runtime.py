@@ -221,7 +221,7 @@ def run_dir(name: str, profile: Profile | None = None) -> Path:
 NO_GPU_ON_COLAB = (
     "This Colab runtime has no GPU, and this notebook trains and evaluates models. "
     "Choose Runtime → Change runtime type → T4 GPU, then run the notebook again "
-    "(the runtime restarts; the setup cell installs quickly the second time)."
+    "(a new runtime starts, so the setup cell installs the stack again)."
 )
 
 
