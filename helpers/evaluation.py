@@ -122,6 +122,13 @@ def read_records(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def holds_every_row(path: Path, rows: Sequence[dict]) -> bool:
+    """True when the JSON-lines file at ``path`` already has a record for every row's id: a
+    rerun then needs no model at all."""
+    done = {record["id"] for record in read_records(path)}
+    return all(row["id"] in done for row in rows)
+
+
 def map_resumably(
     rows: Sequence[dict],
     path: Path,
@@ -194,8 +201,7 @@ def evaluate_model(
 
     Nothing is loaded when ``results_path`` already holds every row: a rerun is instant.
     """
-    done = {record["id"] for record in read_records(results_path)}
-    if all(row["id"] in done for row in rows):
+    if holds_every_row(results_path, rows):
         return evaluate(None, None, rows, results_path, **options)
     with loaded_model(profile, model_name, adapter_dir, max_seq_length) as (model, tokenizer):
         return evaluate(model, tokenizer, rows, results_path, **options)

@@ -89,8 +89,7 @@ def load_model(
 ):
     """``(model, tokenizer)`` for the profile, with LoRA adapters added when ``lora`` is given."""
     if profile.is_smoke:
-        check_max_seq_length(model_source(profile), max_seq_length)
-        return _load_smoke(profile, lora, seed)
+        return _load_smoke(profile, max_seq_length, lora, seed)
     return _load_unsloth(model_source(profile, model_name), max_seq_length, lora, seed)
 
 
@@ -117,11 +116,12 @@ def compute_dtype():
     return torch.bfloat16 if supports_bf16() else torch.float16
 
 
-def _load_smoke(profile: Profile, lora: LoraSettings | None, seed: int):
+def _load_smoke(profile: Profile, max_seq_length: int, lora: LoraSettings | None, seed: int):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = cpu_model_path(profile)
+    check_max_seq_length(path, max_seq_length)
     tokenizer = ensure_pad_token(AutoTokenizer.from_pretrained(path))
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     if lora is not None:
@@ -186,8 +186,7 @@ def load_adapter(profile: Profile, adapter_dir: Path, max_seq_length: int = 1024
         return model, ensure_pad_token(tokenizer)
     from peft import PeftModel
 
-    check_max_seq_length(model_source(profile), max_seq_length)
-    model, tokenizer = _load_smoke(profile, lora=None, seed=0)
+    model, tokenizer = _load_smoke(profile, max_seq_length, lora=None, seed=0)
     return PeftModel.from_pretrained(model, adapter_dir), tokenizer
 
 

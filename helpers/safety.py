@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.evaluation import generate, map_resumably, read_records, wilson_interval
+from helpers.evaluation import generate, holds_every_row, map_resumably, wilson_interval
 from helpers.models import (
     ensure_pad_token,
     load_model,
@@ -250,8 +250,7 @@ def respond_with_model(
     """Load the student (base, or base + adapter), answer ``rows`` with ``respond``, free it.
     No reference to the model outlives the call, so the judge loaded next has the GPU to
     itself. Nothing is loaded when ``path`` already holds every row."""
-    done = {record["id"] for record in read_records(path)}
-    if all(row["id"] in done for row in rows):
+    if holds_every_row(path, rows):
         return respond(None, None, rows, path, **options)
     with loaded_model(profile, model_name, adapter_dir) as (model, tokenizer):
         return respond(model, tokenizer, rows, path, **options)
