@@ -16,7 +16,7 @@ import time
 import torch
 
 from helpers.evaluation import generate
-from helpers.inequalities import load_split
+from helpers.inequality_splits import load_split
 from helpers.models import compute_dtype, load_model
 from helpers.prompts import render_prompt
 from helpers.qwen_offline import qwen25_tokenizer, random_qwen25_math

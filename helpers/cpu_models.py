@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
+import uuid
 from pathlib import Path
 
 from helpers.runtime import Profile
@@ -48,7 +50,8 @@ def cache_dir() -> Path:
 
 def _tokenizer_corpus() -> list[str]:
     """Text the tiny tokenizer learns its merges from: our own generated problems."""
-    from helpers.inequalities import FAITHFUL, HARD, generate_unique, worked_solution
+    from helpers.inequalities import FAITHFUL, HARD, worked_solution
+    from helpers.inequality_splits import generate_unique
     from helpers.prompts import SYSTEM_PROMPT
 
     problems = generate_unique(1500, FAITHFUL, seed=99) + generate_unique(500, HARD, seed=99)
@@ -122,13 +125,31 @@ def build_tiny_model(path: Path, seed: int = 0) -> None:
 
 
 def _cached_build(name: str, build) -> Path:
-    """``cache_dir()/name``, made by ``build(folder)`` on first use (atomically: a half-built
-    folder is never taken for the model)."""
+    """``cache_dir()/name``, made by ``build(folder)`` on first use.
+
+    ``build`` writes into a fresh scratch folder, which is then renamed to ``name`` in one step,
+    so a half-built folder is never taken for the model. Two processes may build at once (two
+    notebooks, pytest workers): the first rename wins and the other discards its own copy. The
+    scratch folder is removed whatever happens.
+    """
     path = cache_dir() / name
-    if not (path / "config.json").exists():
-        scratch = path.with_name(f"{path.name}.building-{os.getpid()}")
+    if (path / "config.json").exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # pid and a random part: unique even when hosts share the cache or a pid comes round again
+    scratch = path.with_name(f"{name}.building-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
         build(scratch)
-        scratch.replace(path)
+        try:
+            scratch.rename(path)
+        except OSError:  # the folder exists: another process placed it first, or a broken one
+            if not (path / "config.json").exists():
+                raise RuntimeError(
+                    f"{path} holds no config.json, so it is not a finished model (a copy cut "
+                    "short?): delete it and run again to rebuild it"
+                ) from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)  # gone already when the rename succeeded
     return path
 
 

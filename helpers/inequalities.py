@@ -1,40 +1,32 @@
 r"""Inequality-counting problems with exact answers (Part I of the Ely report).
 
-One problem, as a row of ``data/inequalities/test_400.jsonl`` (abridged):
+A problem, the report's own example, and its closed-form count:
 
-    question: For how many integers $x$ in the range $[-50, 50]$ is the inequality
-              $5x - 10 < -4x - 2$ satisfied?
-    answer:   51
-    solution: Move every $x$ term to the left ... so $9x < 8$. Divide both sides by $9$ ...
-              \boxed{51}
+>>> ineq = Inequality(a1=5, b1=-10, op="<", a2=-4, b2=-2, lo=-50, hi=50)
+>>> print(ineq.question)  # doctest: +NORMALIZE_WHITESPACE
+For how many integers $x$ in the range $[-50, 50]$ is the inequality
+$5x - 10 < -4x - 2$ satisfied?
+>>> count_solutions(ineq), worked_solution(ineq).splitlines()[-1]
+(51, '\\boxed{51}')
 
 The count has a closed form: rearrange to ``A x op B``, divide by ``A`` (flipping ``op`` when
 ``A < 0``), round the bound to the nearest admissible integer and intersect with ``[lo, hi]``.
-``count_by_enumeration`` and ``count_by_sympy`` check it independently.
+``count_by_enumeration`` and ``count_by_sympy`` check it independently. Sets of distinct
+problems, the data splits and their files are in ``helpers.inequality_splits``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import operator
 import random
-from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 OPERATORS = ("<", "<=", ">", ">=")
 FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}  # the operator after multiplying by -1
 LATEX = {"<": "<", "<=": r"\le", ">": ">", ">=": r"\ge"}
 COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "inequalities"
-SEED = 20251201  # the seed of the committed data files; the regeneration test uses it
-SPLIT_SIZES = {"test": 400, "val": 400, "train": 2000}
-# Files written for each split: the seed's sizes (train 400, val/test 40) are prefixes of ours.
-FILE_SIZES = {"train": (400, 2000), "val": (40, 400), "test": (40, 400)}
 
 
 @dataclass(frozen=True)
@@ -62,6 +54,12 @@ class GeneratorSettings:
         unknown = sorted(set(self.operators) - set(OPERATORS))
         if unknown:
             raise ValueError(f"unknown operators {unknown}: use only {OPERATORS}")
+        repeated = sorted({op for op in self.operators if self.operators.count(op) > 1})
+        if repeated:
+            raise ValueError(
+                f"operators {self.operators} name {', '.join(map(repr, repeated))} more than once: "
+                "each listed operator is drawn equally often, so list each once"
+            )
         if self.coef_range[0] == self.coef_range[1]:
             raise ValueError(
                 f"coef_range {self.coef_range} has zero width: f1 and f2 always share their x "
@@ -97,6 +95,12 @@ class Inequality:
     b2: int
     lo: int
     hi: int
+
+    def __post_init__(self) -> None:
+        if self.op not in COMPARE:
+            raise ValueError(f"unknown operator {self.op!r}: use one of {OPERATORS}")
+        if self.lo > self.hi:
+            raise ValueError(f"the range [{self.lo}, {self.hi}] is empty: lo must be <= hi")
 
     @property
     def lhs(self) -> str:
@@ -259,100 +263,3 @@ def sample_inequality(rng: random.Random, settings: GeneratorSettings = FAITHFUL
         lo=lo,
         hi=hi,
     )
-
-
-def generate_unique(
-    n: int, settings: GeneratorSettings = FAITHFUL, seed: int = SEED
-) -> list[Inequality]:
-    """``n`` distinct problems (no two with the same ``key()``), reproducible from ``seed``."""
-    available = settings.n_unique()
-    if n > available:
-        raise ValueError(
-            f"asked for {n} unique problems but these settings allow only {available}: "
-            f"ask for fewer or widen coef_range, const_range or the ranges"
-        )
-    rng = random.Random(seed)
-    seen: set[tuple] = set()
-    problems = []
-    while len(problems) < n:
-        ineq = sample_inequality(rng, settings)
-        if ineq.key() not in seen:
-            seen.add(ineq.key())
-            problems.append(ineq)
-    return problems
-
-
-def make_splits(
-    settings: GeneratorSettings = FAITHFUL, seed: int = SEED
-) -> dict[str, list[Inequality]]:
-    """Disjoint test / val / train problems, drawn in one deduplicated stream."""
-    problems = generate_unique(sum(SPLIT_SIZES.values()), settings, seed)
-    splits, start = {}, 0
-    for name, size in SPLIT_SIZES.items():
-        splits[name] = problems[start : start + size]
-        start += size
-    return splits
-
-
-def to_row(ineq: Inequality, row_id: str) -> dict:
-    """A JSON-ready record: the question, the exact answer, both training targets, the parts."""
-    answer = count_solutions(ineq)
-    return {
-        "id": row_id,
-        "question": ineq.question,
-        "answer": answer,
-        "solution": worked_solution(ineq),  # worked target (Model D)
-        "boxed_answer": rf"\boxed{{{answer}}}",  # the seed's answer-only target (Models A-C)
-        "lo": ineq.lo,
-        "hi": ineq.hi,
-        "lhs": ineq.lhs,
-        "op": ineq.op,
-        "rhs": ineq.rhs,
-        "a1": ineq.a1,
-        "b1": ineq.b1,
-        "a2": ineq.a2,
-        "b2": ineq.b2,
-    }
-
-
-def from_row(row: dict) -> Inequality:
-    return Inequality(*(row[k] for k in ("a1", "b1", "op", "a2", "b2", "lo", "hi")))
-
-
-def write_splits(
-    directory: Path = DATA_DIR, settings: GeneratorSettings = FAITHFUL, seed: int = SEED
-) -> list[Path]:
-    """Write ``{split}_{size}.jsonl`` for every split and size; return the paths."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for split, problems in make_splits(settings, seed).items():
-        rows = [to_row(p, f"{split}-{i:04d}") for i, p in enumerate(problems)]
-        for size in FILE_SIZES[split]:
-            path = directory / f"{split}_{size}.jsonl"
-            lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows[:size])
-            path.write_text("".join(lines), encoding="utf-8")
-            paths.append(path)
-    return paths
-
-
-def load_split(split: str, size: int, directory: Path = DATA_DIR) -> list[dict]:
-    """Rows of ``{split}_{size}.jsonl``, e.g. ``load_split("val", 40)``."""
-    path = Path(directory) / f"{split}_{size}.jsonl"
-    if not path.exists():
-        choices = ", ".join(f"{s}_{n}" for s, sizes in FILE_SIZES.items() for n in sizes)
-        raise FileNotFoundError(f"{path} not found: choose one of {choices}, or run write_splits()")
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f]
-
-
-def answer_histogram(rows: Iterable[dict]) -> Counter:
-    """How often each answer occurs."""
-    return Counter(row["answer"] for row in rows)
-
-
-def constant_baseline(train: Sequence[dict], evaluate_on: Sequence[dict]) -> tuple[int, float]:
-    """The most common training answer, and the accuracy of always answering it."""
-    answer = answer_histogram(train).most_common(1)[0][0]
-    hits = sum(row["answer"] == answer for row in evaluate_on)
-    return answer, hits / len(evaluate_on)

@@ -153,12 +153,8 @@ for bad in [dict(lo_range=(5, 5), hi_range=(3, 3)), dict(coef_range=(2, 2)), dic
 # %%
 from tqdm.auto import tqdm
 
-from helpers.inequalities import (
-    count_by_enumeration,
-    count_by_sympy,
-    count_solutions,
-    generate_unique,
-)
+from helpers.inequalities import count_by_enumeration, count_by_sympy, count_solutions
+from helpers.inequality_splits import generate_unique
 
 problems = generate_unique(profile.n(600, smoke=120), HARD, seed=1) + generate_unique(
     profile.n(600, smoke=120), FAITHFUL, seed=1
@@ -187,11 +183,15 @@ for n in (40, 400):
 #
 # The files are committed in `data/inequalities/`. Here we regenerate them from the seed into
 # this run's folder and check that they are byte-identical to the committed ones.
+# `write_splits` takes no default folder, and it refuses to change an existing file unless told
+# `overwrite=True`, so an experiment with other settings cannot silently replace the committed
+# data.
 
 # %%
-from helpers.inequalities import DATA_DIR, FILE_SIZES, SEED, load_split, write_splits
+from helpers.inequality_splits import DATA_DIR, FILE_SIZES, SEED, load_split, write_splits
 
-written = write_splits(RUN / "inequalities", FAITHFUL, SEED)
+# overwrite=True: this run's own copy, which a rerun after changing the generator may replace
+written = write_splits(RUN / "inequalities", FAITHFUL, SEED, overwrite=True)
 identical = [path.read_bytes() == (DATA_DIR / path.name).read_bytes() for path in written]
 for path, same in zip(written, identical, strict=True):
     print(f"{path.name:<18} {len(path.read_text().splitlines()):>5} rows  identical: {same}")
@@ -211,7 +211,7 @@ splits["train"][0]
 # ## 5 · What the answers look like, and the baseline to beat
 
 # %%
-from helpers.inequalities import answer_histogram
+from helpers.inequality_splits import answer_histogram
 from helpers.plots import plot_answer_histogram
 
 train = splits["train"]
@@ -233,7 +233,7 @@ plot_answer_histogram(counts, "Training answers (FAITHFUL, 2000 problems)", rang
 # beats it clearly.
 
 # %%
-from helpers.inequalities import constant_baseline
+from helpers.inequality_splits import constant_baseline
 
 for size in (40, 400):
     answer, accuracy = constant_baseline(train, load_split("test", size))

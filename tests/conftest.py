@@ -1,6 +1,6 @@
 import pytest
 
-from helpers.inequalities import load_split
+from helpers.inequality_splits import load_split
 from helpers.models import load_model
 from helpers.runtime import get_profile
 

@@ -1,3 +1,4 @@
+import inspect
 import itertools
 import random
 import re
@@ -5,28 +6,32 @@ import re
 import pytest
 
 from helpers.inequalities import (
-    DATA_DIR,
     FAITHFUL,
-    FILE_SIZES,
     HARD,
     OPERATORS,
     GeneratorSettings,
     Inequality,
-    answer_histogram,
-    constant_baseline,
     count_by_enumeration,
     count_by_sympy,
     count_solutions,
     format_linear,
+    sample_inequality,
+    solve,
+    worked_solution,
+)
+from helpers.inequality_splits import (
+    DATA_DIR,
+    FILE_SIZES,
+    SEED,
+    answer_histogram,
+    constant_baseline,
     from_row,
     generate_unique,
     load_split,
     make_splits,
-    sample_inequality,
-    solve,
-    worked_solution,
     write_splits,
 )
+from helpers.runtime import REPO_ROOT
 
 EDGE_CASES = [
     Inequality(3, 1, "<", 3, 5, -50, 50),  # zero net coefficient, always true
@@ -113,6 +118,7 @@ def test_format_linear(a, b, text):
         ({"coef_range": (5, -5)}, "is empty: write it as"),
         ({"operators": ()}, "operators is empty"),
         ({"operators": ("<", "!=")}, "unknown operators"),
+        ({"operators": ("<", "<", ">")}, r"name '<' more than once: .* list each once"),
         ({"coef_range": (2, 2)}, "zero width.*widen it"),
     ],
 )
@@ -124,8 +130,8 @@ def test_bad_settings_raise_an_error_naming_the_fix(kwargs, message):
 def test_asking_for_more_unique_problems_than_exist_raises():
     tiny = GeneratorSettings((0, 0), (3, 3), (0, 1), (0, 0), ("<",))
     with pytest.raises(ValueError, match="allow only 4: ask for fewer"):
-        generate_unique(5, tiny)
-    assert len(generate_unique(4, tiny)) == 4
+        generate_unique(5, tiny, seed=0)
+    assert len(generate_unique(4, tiny, seed=0)) == 4
 
 
 @pytest.mark.parametrize("operators", [OPERATORS, ("<",), ("<", ">"), ("<", "<=", ">")])
@@ -228,3 +234,92 @@ def test_constant_baseline_is_the_share_of_the_most_common_training_answer():
     train = [{"answer": a} for a in (3, 3, 5)]
     evaluate_on = [{"answer": a} for a in (3, 4, 5, 3)]
     assert constant_baseline(train, evaluate_on) == (3, 0.5)
+
+
+def test_data_dir_is_the_repo_roots_data_folder():
+    assert DATA_DIR == REPO_ROOT / "data" / "inequalities"
+
+
+def test_write_splits_has_no_default_directory():
+    directory = inspect.signature(write_splits).parameters["directory"]
+    assert directory.default is inspect.Parameter.empty
+
+
+def test_write_splits_refuses_to_change_existing_files_and_names_them(tmp_path):
+    paths = write_splits(tmp_path)
+    before = {path: path.read_bytes() for path in paths}
+    message = (
+        r"change 6 existing files.*test_40.jsonl.*train_2000.jsonl.*a new directory.*overwrite"
+    )
+    with pytest.raises(FileExistsError, match=message):
+        write_splits(tmp_path, seed=SEED + 1)
+    assert {path: path.read_bytes() for path in paths} == before  # not one file was touched
+
+
+def test_write_splits_writes_identical_files_again_without_complaint(tmp_path):
+    first = {path: path.read_bytes() for path in write_splits(tmp_path)}
+    assert {path: path.read_bytes() for path in write_splits(tmp_path)} == first
+
+
+def test_write_splits_replaces_changed_files_when_asked(tmp_path):
+    write_splits(tmp_path)
+    other = make_splits(seed=SEED + 1)["val"][0]
+    write_splits(tmp_path, seed=SEED + 1, overwrite=True)
+    assert from_row(load_split("val", 40, tmp_path)[0]) == other
+
+
+def split_file_lines(name="val_40"):
+    return (DATA_DIR / f"{name}.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+
+
+def test_load_split_rejects_duplicate_ids_naming_the_file_and_both_rows(tmp_path):
+    lines = split_file_lines()
+    lines[5] = lines[5].replace('"id": "val-0005"', '"id": "val-0002"')
+    (tmp_path / "val_40.jsonl").write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"val_40.jsonl: rows 2 and 5 share the id 'val-0002'"):
+        load_split("val", 40, tmp_path)
+
+
+def test_load_split_reads_a_file_with_a_byte_order_mark(tmp_path):
+    (tmp_path / "val_40.jsonl").write_text("\ufeff" + "".join(split_file_lines()), "utf-8")
+    assert load_split("val", 40, tmp_path) == load_split("val", 40)
+
+
+def test_load_split_rejects_a_file_shorter_than_its_name_says(tmp_path):
+    (tmp_path / "val_40.jsonl").write_text("".join(split_file_lines()[:39]), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"val_40.jsonl holds 39 rows, not 40"):
+        load_split("val", 40, tmp_path)
+
+
+def test_load_split_says_which_sizes_the_split_comes_in():
+    with pytest.raises(FileNotFoundError, match=r"train comes in sizes 400 and 2000"):
+        load_split("train", 40)  # a size that exists for val and test, not for train
+
+
+@pytest.mark.parametrize("n", [-1, 2.5])
+def test_generate_unique_rejects_a_negative_or_fractional_count(n):
+    with pytest.raises(ValueError, match="a whole number of problems, 0 or more"):
+        generate_unique(n, seed=0)
+
+
+def test_generate_unique_of_zero_problems_is_empty():
+    assert generate_unique(0, seed=0) == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"lo": 5, "hi": 3}, r"range \[5, 3\] is empty"), ({"op": "!="}, "unknown operator '!='")],
+)  # 3x + 1 < 3x + 5 over [5, 3] used to count -1 (hi - lo + 1), and "!=" failed much later
+def test_an_inequality_with_an_empty_range_or_unknown_operator_is_rejected(kwargs, message):
+    parts = {"a1": 3, "b1": 1, "op": "<", "a2": 3, "b2": 5, "lo": -50, "hi": 50} | kwargs
+    with pytest.raises(ValueError, match=message):
+        Inequality(**parts)
+
+
+@pytest.mark.parametrize(
+    ("train", "evaluate_on", "message"),
+    [([], [{"answer": 3}], "no training rows"), ([{"answer": 3}], [], "no rows to evaluate on")],
+)
+def test_constant_baseline_of_no_rows_says_which_side_is_empty(train, evaluate_on, message):
+    with pytest.raises(ValueError, match=message):
+        constant_baseline(train, evaluate_on)

@@ -9,7 +9,8 @@ import pytest
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-from helpers.inequalities import FAITHFUL, generate_unique, worked_solution
+from helpers.inequalities import FAITHFUL, worked_solution
+from helpers.inequality_splits import generate_unique
 from helpers.prompts import SYSTEM_PROMPT, render_prompt
 from helpers.qwen_offline import (
     QWEN25_MATH_15B_CONFIG,

@@ -1,0 +1,184 @@
+r"""The inequality data sets: unique problems in seeded, disjoint splits, their files, and the
+constant-answer baseline to beat.
+
+``data/inequalities/`` holds ``{split}_{size}.jsonl`` for every split and size of
+``FILE_SIZES``, written by ``write_splits`` from ``SEED``. A row of ``val_40.jsonl``, abridged:
+
+    {"id": "val-0001", "question": "For how many integers $x$ in the range $[-50, 50]$ is the
+     inequality $-3x + 7 < 4$ satisfied?", "answer": 49, "solution": "Move every $x$ term to
+     the left ...\n\\boxed{49}", "boxed_answer": "\\boxed{49}", "lo": -50, "hi": 50, ...}
+
+>>> row = load_split("val", 40)[1]
+>>> row["answer"], row["boxed_answer"], count_solutions(from_row(row))
+(49, '\\boxed{49}', 49)
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from helpers.files import check_unique_ids, read_jsonl, write_text_atomically
+from helpers.inequalities import (
+    FAITHFUL,
+    GeneratorSettings,
+    Inequality,
+    count_solutions,
+    sample_inequality,
+    worked_solution,
+)
+from helpers.runtime import REPO_ROOT
+
+DATA_DIR = REPO_ROOT / "data" / "inequalities"
+SEED = 20251201  # the seed of the committed data files; the regeneration test uses it
+SPLIT_SIZES = {"test": 400, "val": 400, "train": 2000}
+# Files written for each split: the seed's sizes (train 400, val/test 40) are prefixes of ours.
+FILE_SIZES = {"train": (400, 2000), "val": (40, 400), "test": (40, 400)}
+
+
+def generate_unique(
+    n: int, settings: GeneratorSettings = FAITHFUL, *, seed: int
+) -> list[Inequality]:
+    """``n`` distinct problems (no two with the same ``key()``), reproducible from ``seed``."""
+    if not isinstance(n, int) or n < 0:
+        raise ValueError(f"n={n!r}: ask for a whole number of problems, 0 or more")
+    available = settings.n_unique()
+    if n > available:
+        raise ValueError(
+            f"asked for {n} unique problems but these settings allow only {available}: "
+            f"ask for fewer or widen coef_range, const_range or the ranges"
+        )
+    rng = random.Random(seed)
+    seen: set[tuple] = set()
+    problems = []
+    while len(problems) < n:
+        ineq = sample_inequality(rng, settings)
+        if ineq.key() not in seen:
+            seen.add(ineq.key())
+            problems.append(ineq)
+    return problems
+
+
+def make_splits(
+    settings: GeneratorSettings = FAITHFUL, seed: int = SEED
+) -> dict[str, list[Inequality]]:
+    """Disjoint test / val / train problems, drawn in one deduplicated stream."""
+    problems = generate_unique(sum(SPLIT_SIZES.values()), settings, seed=seed)
+    splits, start = {}, 0
+    for name, size in SPLIT_SIZES.items():
+        splits[name] = problems[start : start + size]
+        start += size
+    return splits
+
+
+def to_row(ineq: Inequality, row_id: str) -> dict:
+    """A JSON-ready record: the question, the exact answer, both training targets, the parts."""
+    answer = count_solutions(ineq)
+    return {
+        "id": row_id,
+        "question": ineq.question,
+        "answer": answer,
+        "solution": worked_solution(ineq),  # worked target (Model D)
+        "boxed_answer": rf"\boxed{{{answer}}}",  # the seed's answer-only target (Models A-C)
+        "lo": ineq.lo,
+        "hi": ineq.hi,
+        "lhs": ineq.lhs,
+        "op": ineq.op,
+        "rhs": ineq.rhs,
+        "a1": ineq.a1,
+        "b1": ineq.b1,
+        "a2": ineq.a2,
+        "b2": ineq.b2,
+    }
+
+
+def from_row(row: dict) -> Inequality:
+    return Inequality(*(row[k] for k in ("a1", "b1", "op", "a2", "b2", "lo", "hi")))
+
+
+def split_files(settings: GeneratorSettings = FAITHFUL, seed: int = SEED) -> dict[str, str]:
+    """The text of every ``{split}_{size}.jsonl`` file, by file name."""
+    texts = {}
+    for split, problems in make_splits(settings, seed).items():
+        rows = [to_row(p, f"{split}-{i:04d}") for i, p in enumerate(problems)]
+        for size in FILE_SIZES[split]:
+            lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows[:size])
+            texts[f"{split}_{size}.jsonl"] = "".join(lines)
+    return texts
+
+
+def write_splits(
+    directory: Path,
+    settings: GeneratorSettings = FAITHFUL,
+    seed: int = SEED,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write ``{split}_{size}.jsonl`` for every split and size into ``directory``; return the
+    paths. An existing file with other content is an error unless ``overwrite=True`` (nothing
+    is written then); one with the same bytes is left as it is."""
+    directory = Path(directory)
+    texts = {directory / name: text for name, text in split_files(settings, seed).items()}
+    same = {path for path, text in texts.items() if _holds(path, text)}
+    changed = [path for path in texts if path.exists() and path not in same]
+    if changed and not overwrite:
+        committed = " (the committed data files)" if directory.resolve() == DATA_DIR else ""
+        raise FileExistsError(
+            f"write_splits would change {len(changed)} existing files in {directory}"
+            f"{committed}: {', '.join(path.name for path in changed)}. Write into a new "
+            "directory, or pass overwrite=True to replace them"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    for path, text in texts.items():
+        if path not in same:
+            write_text_atomically(path, text)
+    return list(texts)
+
+
+def _holds(path: Path, text: str) -> bool:
+    return path.is_file() and path.read_bytes() == text.encode("utf-8")
+
+
+def load_split(split: str, size: int, directory: Path = DATA_DIR) -> list[dict]:
+    """Rows of ``{split}_{size}.jsonl``, e.g. ``load_split("val", 40)``, checked: unique ids,
+    and as many rows as the name says."""
+    path = Path(directory) / f"{split}_{size}.jsonl"
+    if not path.exists():
+        choices = ", ".join(f"{s}_{n}" for s, sizes in FILE_SIZES.items() for n in sizes)
+        sizes = FILE_SIZES.get(split)
+        known = f"{split} comes in sizes {' and '.join(map(str, sizes))}; " if sizes else ""
+        raise FileNotFoundError(
+            f"{path} not found: {known}choose one of {choices} "
+            "(write_splits(directory) writes them all to a new directory)"
+        )
+    rows = read_jsonl(path)
+    check_unique_ids(rows, where=str(path))
+    if len(rows) != size:
+        raise ValueError(
+            f"{path} holds {len(rows)} rows, not {size}: it was cut short or added to; write it "
+            "again with write_splits (or restore the committed file with git checkout)"
+        )
+    return rows
+
+
+def answer_histogram(rows: Iterable[dict]) -> Counter:
+    """How often each answer occurs."""
+    return Counter(row["answer"] for row in rows)
+
+
+def constant_baseline(train: Sequence[dict], evaluate_on: Sequence[dict]) -> tuple[int, float]:
+    """The most common training answer, and the accuracy of always answering it.
+
+    >>> train = [{"answer": 51}, {"answer": 51}, {"answer": 0}]
+    >>> constant_baseline(train, evaluate_on=[{"answer": 51}, {"answer": 3}])
+    (51, 0.5)
+    """
+    if not train:
+        raise ValueError("no training rows: the constant baseline needs answers to count")
+    if not evaluate_on:
+        raise ValueError("no rows to evaluate on: an accuracy over 0 rows is undefined")
+    answer = answer_histogram(train).most_common(1)[0][0]
+    hits = sum(row["answer"] == answer for row in evaluate_on)
+    return answer, hits / len(evaluate_on)
