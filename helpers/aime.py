@@ -1,14 +1,19 @@
 r"""Three AIME sources merged into one schema and split as in Part II of the Ely report.
 
-The sources and their quirks (hub id: what a row looks like):
+The sources, by their key in ``HUB_SOURCES`` (hub id, config: what a row looks like):
 
-- ``di-zhang-fdu/AIME_1983_2024`` (one CSV, CRLF line ends): ``ID=2022-II-8, Year=2022,
-  Problem Number=8, Question=..., Answer="080 or 081 (both were accepted)", Part=II``; Part is
-  empty before 2000, some years are incomplete, 2024 has part II only.
-- ``AI-MO/aimo-validation-aime`` (2022-2024, with solutions): ``id=0, problem=..., solution=...,
-  answer="033", url=.../2022_AIME_I_Problems/Problem_1``; the url names year, part and number.
-- ``opencompass/AIME2025``, configs ``AIME2025-I`` and ``AIME2025-II``: ``question, answer``,
-  15 rows each, in problem order.
+- ``aime_1983_2024``: ``di-zhang-fdu/AIME_1983_2024`` (one CSV, CRLF line ends): ``ID=2022-II-8,
+  Year=2022, Problem Number=8, Question=..., Answer="080 or 081 (both were accepted)",
+  Part=II``; Part is empty before 2000, some years are incomplete, 2024 has part II only.
+- ``aimo_validation``: ``AI-MO/aimo-validation-aime`` (2022-2024, with solutions): ``id=0,
+  problem=..., solution=..., answer="033", url=.../2022_AIME_I_Problems/Problem_1``; the url
+  names year, part and number.
+- ``aime_2025``: ``opencompass/AIME2025``, configs ``AIME2025-I`` and ``AIME2025-II`` (split
+  ``test``): ``question, answer``, 15 rows each, in problem order. No row names its part: it is
+  the key its source has in ``sources["aime_2025"]``.
+
+A source is a hub ``(id, config)`` pair or a local ``.csv``/``.jsonl`` file in its data set's
+format. Rows are checked as they are read: an error names the file, the row and the fix.
 
 Split rule: train = 1983-2019 and 2022-2024 (the only years with worked solutions), validation
 = 2020-2021, test = 2025. On the hub's data: 890 / 60 / 30 problems.
@@ -16,31 +21,38 @@ Split rule: train = 1983-2019 and 2022-2024 (the only years with worked solution
 
 from __future__ import annotations
 
-import csv
-import json
 import random
 import re
-from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
-HUB_SOURCES = {
-    "aime_1983_2024": "di-zhang-fdu/AIME_1983_2024",
-    "aimo_validation": "AI-MO/aimo-validation-aime",
-    "aime_2025": ["opencompass/AIME2025", "opencompass/AIME2025"],  # configs -I and -II
+from helpers.files import check_unique_ids, read_csv, read_jsonl
+from helpers.runtime import REPO_ROOT
+
+HUB_SOURCES = {  # kind: (hub id, config); aime_2025: one per part, keyed by the part
+    "aime_1983_2024": ("di-zhang-fdu/AIME_1983_2024", None),
+    "aimo_validation": ("AI-MO/aimo-validation-aime", None),
+    "aime_2025": {
+        "I": ("opencompass/AIME2025", "AIME2025-I"),
+        "II": ("opencompass/AIME2025", "AIME2025-II"),
+    },
 }
-FIXTURES = Path(__file__).resolve().parent.parent / "data" / "fixtures" / "aime"
-FIXTURE_SOURCES = {
+HUB_SPLIT = {"aime_1983_2024": "train", "aimo_validation": "train", "aime_2025": "test"}
+FIXTURES = REPO_ROOT / "data" / "fixtures" / "aime"
+FIXTURE_SOURCES = {  # the same shape: small invented files in each data set's exact format
     "aime_1983_2024": FIXTURES / "AIME_Dataset_1983_2024.csv",
     "aimo_validation": FIXTURES / "aimo-validation-aime.jsonl",
-    "aime_2025": [FIXTURES / "aime2025-I.jsonl", FIXTURES / "aime2025-II.jsonl"],
+    "aime_2025": {"I": FIXTURES / "aime2025-I.jsonl", "II": FIXTURES / "aime2025-II.jsonl"},
 }
 COLUMNS = {
-    "aime_1983_2024": {"ID", "Year", "Problem Number", "Question", "Answer", "Part"},
-    "aimo_validation": {"id", "problem", "solution", "answer", "url"},
-    "aime_2025": {"question", "answer"},
+    "aime_1983_2024": ["Answer", "ID", "Part", "Problem Number", "Question", "Year"],
+    "aimo_validation": ["answer", "id", "problem", "solution", "url"],
+    "aime_2025": ["answer", "question"],
 }
 PARTS = ("I", "II")
+SPLITS = ("train", "validation", "test")
+EXAM_SIZE = 15  # problems in one AIME exam (one part, from 2000 on)
 YEARS = range(1983, 2026)
 # "080 or 081 (both were accepted)": integers joined by "or", "and" or commas, a remark after.
 ANSWER_LIST = re.compile(r"^\s*\d+(?:\s*(?:,|or|and)\s*\d+)*\s*(?:\(.*\))?\s*$")
@@ -109,133 +121,109 @@ def parse_answers(value, where: str) -> frozenset[int]:
     return frozenset(answers)
 
 
-def _year(value, where: str) -> int:
-    year = int(value)
-    if year not in YEARS:
-        raise ValueError(f"{where}: year {year} is outside 1983-2025; fix the row's year")
-    return year
+def load_aime(source, kind: str, part: str | None = None) -> list[AimeProblem]:
+    """Problems of one source: a hub ``(id, config)`` pair, or a local file in its format.
 
-
-def _read_rows(source, config: str | None) -> list[dict]:
-    """Rows of a local file in the hub's format, or of the hub data set itself."""
-    path = Path(source)
-    if path.exists():
-        if path.suffix == ".csv":
-            with path.open(encoding="utf-8", newline="") as f:
-                return list(csv.DictReader(f))
-        with path.open(encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
-    from datasets import load_dataset
-
-    split = "test" if config else "train"
-    return list(load_dataset(str(source), config, split=split))
-
-
-def _check_columns(rows: list[dict], kind: str, source) -> None:
-    missing = COLUMNS[kind] - set(rows[0]) if rows else COLUMNS[kind]
-    if missing:
+    ``kind`` is the key of ``HUB_SOURCES`` whose data set the source is; ``part`` ("I" or "II")
+    is given for an ``aime_2025`` source (one file or config a part), and only for one.
+    """
+    if kind not in HUB_SOURCES:
+        raise ValueError(f"kind {kind!r} is not one of {[*HUB_SOURCES]}: pass a key of HUB_SOURCES")
+    if kind == "aime_2025" and part not in PARTS:
         raise ValueError(
-            f"{source}: row 0 lacks columns {sorted(missing)}; a {kind} file needs "
-            f"{sorted(COLUMNS[kind])} (see HUB_SOURCES for the data set it mirrors)"
+            f"an aime_2025 source is one part: pass part='I' or part='II', not {part!r}"
+        )
+    if kind != "aime_2025" and part is not None:
+        raise ValueError(f"part={part!r}: only aime_2025 takes a part ({kind} rows name theirs)")
+    rows, label = _read_rows(source, kind)
+    _check_rows(rows, kind, label)
+    parse = {"aime_1983_2024": _from_csv_row, "aimo_validation": _from_aimo_row}.get(kind)
+    parse = parse or partial(_from_2025_row, part=part)
+    problems = [parse(row, i, label) for i, row in enumerate(rows)]
+    check_unique_ids([{"id": p.id} for p in problems], f"{label} (an id is year-part-number)")
+    return problems
+
+
+def _read_rows(source, kind: str) -> tuple[list[dict], str]:
+    """The rows of a hub ``(id, config)`` pair or of a local file, and a label for messages."""
+    if isinstance(source, tuple):
+        from datasets import load_dataset  # imported only here: it is slow to import
+
+        hub_id, config = source
+        rows = list(load_dataset(hub_id, config, split=HUB_SPLIT[kind]))
+        return rows, hub_id if config is None else f"{hub_id}:{config}"
+    path = Path(source)
+    if not path.is_file() or path.suffix not in (".csv", ".jsonl"):
+        raise ValueError(f"no .csv/.jsonl file at {source}; a hub source is an (id, config) pair")
+    rows = read_csv(path, COLUMNS[kind]) if path.suffix == ".csv" else read_jsonl(path)
+    return rows, path.name
+
+
+def _check_rows(rows: list[dict], kind: str, label: str) -> None:
+    """Every row has the kind's columns; an aime_2025 part has at most one exam's 15 problems.
+
+    Fewer is allowed: the fixtures hold 3 a part, and ``merge``'s report prints every count.
+    """
+    if not rows:
+        raise ValueError(f"{label}: no rows; an empty file (a download cut short?): fetch it again")
+    for i, row in enumerate(rows):
+        if missing := [column for column in COLUMNS[kind] if column not in row]:
+            raise ValueError(f"{label} row {i}: lacks columns {missing}; add them or check kind")
+    if kind == "aime_2025" and len(rows) > EXAM_SIZE:
+        raise ValueError(
+            f"{label}: {len(rows)} rows, but an AIME exam has {EXAM_SIZE} problems: both parts "
+            "in one file? Give each part its own file"
         )
 
 
-def load_aime(source, kind: str | None = None, part: str | None = None) -> list[AimeProblem]:
-    """Problems of one source: a hub id or a local file in that data set's exact format.
-
-    ``kind`` (a key of ``HUB_SOURCES``) is inferred from a known hub id or from the file's
-    columns; ``part`` ("I" or "II") of an ``aime_2025`` file from its name (``aime2025-II``).
-    """
-    if kind is not None and kind not in COLUMNS:
-        raise ValueError(f"unknown kind {kind!r}: use one of {sorted(COLUMNS)}")
-    kind = kind or _KIND_OF_HUB_ID.get(str(source))
-    part = part or _part_from_name(str(source))
-    needs_part = (
-        f"{source}: an aime_2025 source needs part='I' or part='II' "
-        "(or a file named like aime2025-II.jsonl)"
+def _problem(where: str, source: str, year, part, number, problem, answer, solution=None):
+    """An ``AimeProblem`` from a row's raw fields, each checked."""
+    text = str(problem or "").strip()
+    if not text:
+        raise ValueError(f"{where}: the problem text is empty; fill it in or delete the row")
+    return AimeProblem(
+        year=_integer(year, "year", YEARS, where),
+        part=part,
+        number=_integer(number, "problem number", range(1, EXAM_SIZE + 1), where),
+        problem=text,
+        answers=parse_answers(answer, where),
+        solution=str(solution or "").strip() or None,
+        source=source,
     )
-    if kind == "aime_2025" and part not in PARTS:
-        raise ValueError(needs_part)
-    rows = _read_rows(source, f"AIME2025-{part}" if kind == "aime_2025" else None)
-    kind = kind or _kind_from_columns(rows, source)
-    _check_columns(rows, kind, source)
-    if kind == "aime_2025" and part not in PARTS:
-        raise ValueError(needs_part)
-    label = Path(source).name if Path(source).exists() else str(source)
-    if kind == "aime_2025" and not Path(source).exists():
-        label = f"{source}:AIME2025-{part}"
-    parse = {"aime_1983_2024": _from_csv_row, "aimo_validation": _from_aimo_row}.get(kind)
-    if parse is None:
-        return [_from_2025_row(row, i, part, label) for i, row in enumerate(rows)]
-    return [parse(row, i, label) for i, row in enumerate(rows)]
 
 
-_KIND_OF_HUB_ID = {
-    hub_id: kind
-    for kind, ids in HUB_SOURCES.items()
-    for hub_id in (ids if isinstance(ids, list) else [ids])
-}
-
-
-def _part_from_name(name: str) -> str | None:
-    match = re.search(r"-(I{1,2})(?:\.|$)", name)
-    return match.group(1) if match else None
-
-
-def _kind_from_columns(rows: list[dict], source) -> str:
-    columns = set(rows[0]) if rows else set()
-    for kind, needed in COLUMNS.items():  # the 2025 columns are a subset: checked last
-        if needed <= columns:
-            return kind
-    raise ValueError(
-        f"{source}: row 0 has columns {sorted(columns)}, which match no AIME source; "
-        f"expected one of {[sorted(c) for c in COLUMNS.values()]}"
-    )
+def _integer(value, name: str, allowed: range, where: str) -> int:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) not in allowed:
+        raise ValueError(
+            f"{where}: {name} is {value!r}, not an integer from {allowed[0]} to {allowed[-1]}; "
+            f"fix that row's {name}"
+        )
+    return int(text)
 
 
 def _from_csv_row(row: dict, i: int, source: str) -> AimeProblem:
     where = f"{source} row {i} (ID {row['ID']})"
-    part = (row["Part"] or "").strip() or None  # empty before 2000; None from the hub loader
-    if part not in (None, *PARTS):
-        raise ValueError(f"{where}: Part {part!r} must be I, II or empty")
-    return AimeProblem(
-        year=_year(row["Year"], where),
-        part=part,
-        number=int(row["Problem Number"]),
-        problem=row["Question"].strip(),
-        answers=parse_answers(row["Answer"], where),
-        solution=None,
-        source=source,
-    )
+    part = (row["Part"] or "").strip() or None  # None from the hub loader
+    year = _integer(row["Year"], "year", YEARS, where)
+    if part not in ((None,) if year < 2000 else PARTS):
+        raise ValueError(f"{where}: Part is {part!r}; set it empty before 2000, I or II from 2000")
+    fields = row["Problem Number"], row["Question"], row["Answer"]
+    return _problem(where, source, year, part, *fields)
 
 
 def _from_aimo_row(row: dict, i: int, source: str) -> AimeProblem:
     where = f"{source} row {i} (id {row['id']})"
-    match = AOPS_URL.search(row["url"])
+    match = AOPS_URL.search(str(row["url"]))
     if not match:
         raise ValueError(f"{where}: url {row['url']!r} does not name year, part and number")
-    year, part, number = match.groups()
-    return AimeProblem(
-        year=_year(year, where),
-        part=part,
-        number=int(number),
-        problem=row["problem"].strip(),
-        answers=parse_answers(row["answer"], where),
-        solution=(row["solution"] or "").strip() or None,
-        source=source,
-    )
+    fields = row["problem"], row["answer"], row["solution"]
+    return _problem(where, source, *match.groups(), *fields)
 
 
-def _from_2025_row(row: dict, i: int, part: str, source: str) -> AimeProblem:
-    return AimeProblem(
-        year=2025,
-        part=part,
-        number=i + 1,  # rows are in problem order
-        problem=row["question"].strip(),
-        answers=parse_answers(row["answer"], f"{source} row {i}"),
-        solution=None,
-        source=source,
-    )
+def _from_2025_row(row: dict, i: int, source: str, part: str) -> AimeProblem:
+    # rows are in problem order: row i is problem i + 1
+    return _problem(f"{source} row {i}", source, 2025, part, i + 1, row["question"], row["answer"])
 
 
 @dataclass
@@ -276,11 +264,7 @@ def merge(*collections: list[AimeProblem]) -> tuple[list[AimeProblem], MergeRepo
 
 def split_name(year: int) -> str:
     """The seed's rule: which split a year belongs to."""
-    if year == 2025:
-        return "test"
-    if year in (2020, 2021):
-        return "validation"
-    return "train"
+    return "test" if year == 2025 else "validation" if year in (2020, 2021) else "train"
 
 
 def _normalise(text: str) -> str:
@@ -295,62 +279,45 @@ class AimeSplits:
     report: MergeReport
 
     def counts(self) -> dict[str, int]:
-        return {
-            "train": len(self.train),
-            "validation": len(self.validation),
-            "test": len(self.test),
-        }
+        return {name: len(getattr(self, name)) for name in SPLITS}
 
 
 def aime_splits(sources: dict | None = None, seed: int = 3407) -> AimeSplits:
-    """Load, merge and split the three sources (``None``: the hub ids of ``HUB_SOURCES``)."""
+    """Load, merge and split ``sources`` (``HUB_SOURCES`` by default, or ``FIXTURE_SOURCES``)."""
     sources = sources or HUB_SOURCES
-    parts_2025 = sources["aime_2025"]
-    if len(parts_2025) != 2:
-        raise ValueError("aime_2025 must list two sources: part I, then part II")
-    collections = [
-        load_aime(sources["aime_1983_2024"], "aime_1983_2024"),
-        load_aime(sources["aimo_validation"], "aimo_validation"),
-        *(load_aime(s, "aime_2025", part) for s, part in zip(parts_2025, PARTS, strict=True)),
-    ]
+    parts = _check_sources(sources)
+    collections = [load_aime(sources[kind], kind) for kind in ("aime_1983_2024", "aimo_validation")]
+    collections += [load_aime(parts[part], "aime_2025", part) for part in PARTS]
     problems, report = merge(*collections)
-    by_split = {"train": [], "validation": [], "test": []}
-    for problem in problems:
-        by_split[split_name(problem.year)].append(problem)
+    by_split = {name: [p for p in problems if split_name(p.year) == name] for name in SPLITS}
     random.Random(seed).shuffle(by_split["train"])  # spread the solution-bearing problems
     splits = AimeSplits(**by_split, report=report)
     check_disjoint(splits)
     return splits
 
 
+def _check_sources(sources: dict) -> dict:
+    """The 2025 parts, once ``sources`` has the shape of ``HUB_SOURCES`` and two distinct parts."""
+    parts = sources.get("aime_2025")
+    if set(sources) != set(HUB_SOURCES) or not isinstance(parts, dict) or set(parts) != {*PARTS}:
+        raise ValueError("sources: use the shape of HUB_SOURCES, aime_2025 {'I': ..., 'II': ...}")
+    first, second = (p if isinstance(p, tuple) else Path(p).resolve() for p in parts.values())
+    if first == second:
+        raise ValueError(f"aime_2025 parts I and II are both {parts['I']}: give each its own file")
+    return parts
+
+
 def check_disjoint(splits: AimeSplits) -> None:
-    """Raise if a problem (by key or by normalised text) is in two splits."""
+    """Raise if two problems share a key or a normalised text, in one split or in two."""
     seen: dict = {}
-    for name in ("train", "validation", "test"):
+    for name in SPLITS:
         for problem in getattr(splits, name):
             for mark in (problem.key, _normalise(problem.problem)):
-                if seen.get(mark, name) != name:
-                    raise ValueError(f"{problem.id} is in both {seen[mark]} and {name}")
-                seen[mark] = name
-
-
-def answer_range_counts(records: list[dict]) -> Counter:
-    """How many extracted answers are missing, inside 0-999, or outside it."""
-
-    def bucket(value):
-        if value is None:
-            return "no answer"
-        return "in 0-999" if 0 <= value <= 999 else "outside 0-999"
-
-    return Counter(bucket(record["extracted"]) for record in records)
-
-
-def classify_aime_error(extracted: int | None, row: dict, truncated: bool) -> str | None:
-    """None when correct, else: format, truncated, out_of_range (not 0-999), wrong."""
-    if extracted in row["answers"]:
-        return None
-    if extracted is None:
-        return "truncated" if truncated else "format"
-    if not 0 <= extracted <= 999:
-        return "out_of_range"
-    return "wrong"
+                if mark in seen:
+                    first, where = seen[mark]
+                    raise ValueError(
+                        f"{first.id} ({first.source}, {where}) and {problem.id} ({problem.source}"
+                        f", {name}) are the same problem: a source given twice or mislabelled? "
+                        "Fix or drop one of them"
+                    )
+                seen[mark] = problem, name

@@ -1,31 +1,49 @@
 import json
-from pathlib import Path
+import re
+import sys
+import types
 
 import pytest
 
 from helpers.aime import (
     FIXTURE_SOURCES,
+    HUB_SOURCES,
+    PARTS,
     AimeProblem,
     aime_splits,
-    answer_range_counts,
     check_disjoint,
-    classify_aime_error,
     load_aime,
     merge,
     parse_answers,
     split_name,
 )
+from helpers.files import read_csv, read_jsonl
+from helpers.runtime import REPO_ROOT
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "aime"
+REAL = REPO_ROOT.parent / "shared" / "data" / "real" / "aime"
 REAL_SOURCES = {
     "aime_1983_2024": REAL / "AIME_Dataset_1983_2024.csv",
     "aimo_validation": REAL / "aimo-validation-aime.jsonl",
-    "aime_2025": [REAL / "aime2025-I.jsonl", REAL / "aime2025-II.jsonl"],
+    "aime_2025": {"I": REAL / "aime2025-I.jsonl", "II": REAL / "aime2025-II.jsonl"},
 }
+CSV = FIXTURE_SOURCES["aime_1983_2024"]
+PART_II = FIXTURE_SOURCES["aime_2025"]["II"]
+HEADER = "ID,Year,Problem Number,Question,Answer,Part\r\n"  # the CSV's, CRLF line end
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def lines(*rows):
+    """JSON lines, one object a row."""
+    return "".join(json.dumps(row) + "\n" for row in rows)
 
 
 def test_fixtures_keep_the_real_files_quirks():
-    raw = FIXTURE_SOURCES["aime_1983_2024"].read_bytes()
+    raw = CSV.read_bytes()
     assert b"\r\n" in raw and not raw.endswith(b"\n")  # CRLF, no trailing newline
     assert b"080 or 081 (both were accepted)" in raw
     aimo = [json.loads(line) for line in FIXTURE_SOURCES["aimo_validation"].open()]
@@ -33,7 +51,7 @@ def test_fixtures_keep_the_real_files_quirks():
 
 
 def test_csv_loader_reads_parts_numbers_and_multi_answers():
-    problems = {p.id: p for p in load_aime(FIXTURE_SOURCES["aime_1983_2024"], "aime_1983_2024")}
+    problems = {p.id: p for p in load_aime(CSV, "aime_1983_2024")}
     assert len(problems) == 15
     assert problems["1983-1"].part is None and problems["2001-II-4"].part == "II"
     assert problems["2022-II-8"].answers == {80, 81}
@@ -49,24 +67,68 @@ def test_aimo_loader_reads_year_part_number_from_the_url():
     assert all(p.solution for p in problems)
 
 
-def test_2025_loader_numbers_rows_in_order_and_needs_a_part(tmp_path):
-    problems = load_aime(FIXTURE_SOURCES["aime_2025"][1], "aime_2025", part="II")
+def test_2025_loader_numbers_rows_in_order_with_the_part_it_is_given():
+    problems = load_aime(PART_II, "aime_2025", part="II")
     assert [p.id for p in problems] == ["2025-II-1", "2025-II-2", "2025-II-3"]
-    assert load_aime(FIXTURE_SOURCES["aime_2025"][1]) == problems  # kind and part inferred
-    unnamed = write(tmp_path, "exam.jsonl", FIXTURE_SOURCES["aime_2025"][1].read_text())
-    with pytest.raises(ValueError, match="needs part='I' or part='II'"):
-        load_aime(unnamed)
+    as_part_i = load_aime(PART_II, "aime_2025", part="I")  # the name says II: never read
+    assert [p.id for p in as_part_i] == ["2025-I-1", "2025-I-2", "2025-I-3"]
 
 
-def test_kind_is_inferred_from_the_columns():
-    for kind in ("aime_1983_2024", "aimo_validation"):
-        assert load_aime(FIXTURE_SOURCES[kind]) == load_aime(FIXTURE_SOURCES[kind], kind)
+def test_kind_is_required():
+    with pytest.raises(TypeError, match="kind"):
+        load_aime(CSV)
 
 
-def test_unknown_columns_are_named(tmp_path):
-    path = write(tmp_path, "other.jsonl", '{"q": "What?", "a": "1"}\n')
-    with pytest.raises(ValueError, match=r"columns \['a', 'q'\], which match no AIME source"):
-        load_aime(path)
+def test_a_2025_part_is_never_read_from_the_file_name():
+    with pytest.raises(
+        ValueError, match="aime_2025 source is one part: pass part='I' or part='II', not None"
+    ):
+        load_aime(PART_II, "aime_2025")
+
+
+def test_a_part_for_a_source_that_names_its_own_is_refused():
+    with pytest.raises(
+        ValueError,
+        match=r"part='I': only aime_2025 takes a part \(aime_1983_2024 rows name theirs\)",
+    ):
+        load_aime(CSV, "aime_1983_2024", part="I")
+
+
+def test_an_unknown_kind_names_the_kinds():
+    with pytest.raises(ValueError, match=r"kind 'aime' is not one of \['aime_1983_2024'"):
+        load_aime(CSV, "aime")
+
+
+def test_hub_sources_are_read_by_id_config_and_split(monkeypatch):
+    local = {HUB_SOURCES[k]: FIXTURE_SOURCES[k] for k in ("aime_1983_2024", "aimo_validation")}
+    local |= {HUB_SOURCES["aime_2025"][p]: FIXTURE_SOURCES["aime_2025"][p] for p in PARTS}
+    calls = []
+
+    def load_dataset(hub_id, config, split):
+        calls.append((hub_id, config, split))
+        path = local[hub_id, config]
+        return read_csv(path, []) if path.suffix == ".csv" else read_jsonl(path)
+
+    datasets = types.ModuleType("datasets")
+    datasets.load_dataset = load_dataset
+    monkeypatch.setitem(sys.modules, "datasets", datasets)
+    splits = aime_splits()
+    assert calls == [
+        ("di-zhang-fdu/AIME_1983_2024", None, "train"),
+        ("AI-MO/aimo-validation-aime", None, "train"),
+        ("opencompass/AIME2025", "AIME2025-I", "test"),
+        ("opencompass/AIME2025", "AIME2025-II", "test"),
+    ]
+    assert splits.counts() == aime_splits(FIXTURE_SOURCES).counts()
+    assert {p.source for p in splits.test if p.part == "II"} == {"opencompass/AIME2025:AIME2025-II"}
+
+
+def test_sources_of_another_shape_name_the_shape_needed():
+    old_shape = FIXTURE_SOURCES | {"aime_2025": list(FIXTURE_SOURCES["aime_2025"].values())}
+    with pytest.raises(
+        ValueError, match=r"shape of HUB_SOURCES, aime_2025 \{'I': ..., 'II': ...\}"
+    ):
+        aime_splits(old_shape)
 
 
 @pytest.mark.parametrize(
@@ -99,27 +161,150 @@ def test_bad_answers_name_the_row_and_the_fix(value, message):
         parse_answers(value, "row 7")
 
 
-def write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
 def test_missing_column_names_the_columns_needed(tmp_path):
     path = write(tmp_path, "bad.csv", "ID,Year,Question,Answer,Part\r\n1983-1,1983,Q,5,")
     with pytest.raises(ValueError, match=r"lacks columns \['Problem Number'\]"):
         load_aime(path, "aime_1983_2024")
 
 
-def test_year_outside_the_contest_names_the_row(tmp_path):
-    header = "ID,Year,Problem Number,Question,Answer,Part\r\n"
-    path = write(tmp_path, "bad.csv", header + "1982-1,1982,1,Q,5,")
-    with pytest.raises(ValueError, match=r"row 0 \(ID 1982-1\): year 1982 is outside 1983-2025"):
+def test_a_later_row_without_a_column_names_that_row(tmp_path):
+    rows = [json.loads(line) for line in FIXTURE_SOURCES["aimo_validation"].open()]
+    del rows[2]["url"]
+    path = write(tmp_path, "aimo.jsonl", lines(*rows))
+    with pytest.raises(ValueError, match=r"aimo\.jsonl row 2: lacks columns \['url'\]"):
+        load_aime(path, "aimo_validation")
+
+
+@pytest.mark.parametrize("year", ["1982", "2026", "19x2", ""])
+def test_a_year_outside_the_contest_names_the_row(tmp_path, year):
+    path = write(tmp_path, "bad.csv", HEADER + f"1982-1,{year},1,Q,5,")
+    where = r"bad\.csv row 0 \(ID 1982-1\)"
+    with pytest.raises(ValueError, match=f"{where}: year is '{year}', not an integer from 1983"):
         load_aime(path, "aime_1983_2024")
 
 
+@pytest.mark.parametrize(("year", "part"), [("2005", ""), ("1999", "I"), ("2005", "III")])
+def test_a_part_that_does_not_fit_the_year_names_the_row(tmp_path, year, part):
+    path = write(tmp_path, "bad.csv", HEADER + f"x,{year},1,Find x.,5,{part}")
+    with pytest.raises(
+        ValueError, match=rf"bad\.csv row 0 \(ID x\): Part is '?{part}'?.*from 2000"
+    ):
+        load_aime(path, "aime_1983_2024")
+
+
+@pytest.mark.parametrize("number", ["7a", "", "0", "16", "3.0"])
+def test_a_problem_number_that_is_not_1_to_15_names_the_row(tmp_path, number):
+    path = write(tmp_path, "bad.csv", HEADER + f"2001-I-x,2001,{number},Find x.,5,I")
+    where = r"bad\.csv row 0 \(ID 2001-I-x\)"
+    with pytest.raises(ValueError, match=f"{where}: problem number is '{number}', not an integer"):
+        load_aime(path, "aime_1983_2024")
+
+
+@pytest.mark.parametrize("url", [None, "https://artofproblemsolving.com/wiki/index.php/AIME"])
+def test_an_aimo_url_without_year_part_and_number_names_the_row(tmp_path, url):
+    row = {"id": 7, "problem": "Find x.", "solution": "x", "answer": "5", "url": url}
+    path = write(tmp_path, "aimo.jsonl", lines(row))
+    with pytest.raises(ValueError, match=r"aimo\.jsonl row 0 \(id 7\): url .* does not name"):
+        load_aime(path, "aimo_validation")
+
+
+@pytest.mark.parametrize(
+    ("kind", "part", "name", "text"),
+    [
+        ("aime_1983_2024", None, "bad.csv", HEADER + "2001-I-1,2001,1, ,5,I"),
+        ("aime_1983_2024", None, "bad.csv", HEADER + "1999-3,1999,3"),  # a short row
+        ("aime_2025", "I", "bad.jsonl", lines({"question": None, "answer": "5"})),
+        ("aime_2025", "I", "bad.jsonl", lines({"question": "", "answer": "5"})),
+    ],
+)
+def test_an_empty_problem_text_names_the_row(tmp_path, kind, part, name, text):
+    path = write(tmp_path, name, text)
+    with pytest.raises(ValueError, match=rf"{re.escape(name)} row 0.*: the problem text is empty"):
+        load_aime(path, kind, part)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "text"),
+    [
+        ("aimo_validation", "aimo.jsonl", ""),
+        ("aimo_validation", "aimo.jsonl", "\n\n"),
+        ("aime_1983_2024", "aime.csv", HEADER),
+    ],
+)
+def test_an_empty_source_file_is_refused(tmp_path, kind, name, text):
+    path = write(tmp_path, name, text)
+    with pytest.raises(ValueError, match=f"{name}: no rows"):
+        load_aime(path, kind)
+
+
+def test_two_rows_of_one_source_with_one_key_name_both_rows(tmp_path):
+    rows = "2001-I-1,2001,1,Find 1+1.,2,I\r\n2001-I-1,2001,1,Find 2+2.,4,I\r\n"
+    path = write(tmp_path, "bad.csv", HEADER + rows)
+    with pytest.raises(ValueError, match=r"bad\.csv.*: rows 0 and 1 share the id '2001-I-1'"):
+        load_aime(path, "aime_1983_2024")
+
+
+def test_a_2025_part_of_more_than_15_rows_is_refused(tmp_path):
+    both_parts = lines(*({"question": f"Find {n} + 1.", "answer": str(n + 1)} for n in range(30)))
+    path = write(tmp_path, "aime2025-I.jsonl", both_parts)
+    with pytest.raises(ValueError, match=r"aime2025-I\.jsonl: 30 rows, but an AIME exam has 15"):
+        load_aime(path, "aime_2025", "I")
+
+
+def test_one_2025_file_given_as_both_parts_is_refused():
+    part_i = FIXTURE_SOURCES["aime_2025"]["I"]
+    twice = FIXTURE_SOURCES | {"aime_2025": {"I": part_i, "II": part_i}}
+    with pytest.raises(
+        ValueError, match=r"parts I and II are both .*aime2025-I\.jsonl: give each its own"
+    ):
+        aime_splits(twice)
+
+
+def test_2025_parts_that_share_a_problem_text_are_refused(tmp_path):
+    part_i = FIXTURE_SOURCES["aime_2025"]["I"]
+    copy = write(tmp_path, "aime2025-II.jsonl", part_i.read_text().replace("Find", "FIND  "))
+    copied = FIXTURE_SOURCES | {"aime_2025": {"I": part_i, "II": copy}}
+    same = r"2025-I-1 \(aime2025-I\.jsonl, test\) and 2025-II-1 \(aime2025-II\.jsonl, test\)"
+    with pytest.raises(ValueError, match=f"{same} are the same problem"):
+        aime_splits(copied)
+
+
+def test_a_csv_saved_by_excel_with_a_byte_order_mark_loads(tmp_path):
+    path = write(tmp_path, "excel.csv", b"\xef\xbb\xbf" + CSV.read_bytes())
+    expected = [p.row() for p in load_aime(CSV, "aime_1983_2024")]
+    assert [p.row() for p in load_aime(path, "aime_1983_2024")] == expected
+
+
+def test_a_jsonl_file_with_a_byte_order_mark_loads(tmp_path):
+    aimo = FIXTURE_SOURCES["aimo_validation"]
+    path = write(tmp_path, "bom.jsonl", b"\xef\xbb\xbf" + aimo.read_bytes())
+    expected = [p.row() for p in load_aime(aimo, "aimo_validation")]
+    assert [p.row() for p in load_aime(path, "aimo_validation")] == expected
+
+
+def test_bytes_that_are_not_utf8_name_the_file_and_line(tmp_path):
+    text = b'{"question": "Find x.", "answer": "1"}\n{"question": "Caf\xe9?", "answer": "2"}\n'
+    path = write(tmp_path, "latin1.jsonl", text)
+    with pytest.raises(ValueError, match=r"latin1\.jsonl, line 2: byte 0xe9 is not UTF-8"):
+        load_aime(path, "aime_2025", "I")
+
+
+def test_a_line_that_is_not_json_names_the_file_and_line(tmp_path):
+    text = '{"question": "Find x.", "answer": "1"}\n{"question": "Find y.", "answer": }\n'
+    path = write(tmp_path, "broken.jsonl", text)
+    with pytest.raises(ValueError, match=r"broken\.jsonl, line 2: not valid JSON"):
+        load_aime(path, "aime_2025", "I")
+
+
+def test_a_source_that_is_no_csv_or_jsonl_file_names_the_fix(tmp_path):
+    text_file = write(tmp_path, "aime.txt", HEADER)
+    for source in (tmp_path / "nowhere.csv", text_file, "di-zhang-fdu/AIME_1983_2024"):
+        with pytest.raises(ValueError, match=r"no \.csv/\.jsonl file at .*an \(id, config\) pair"):
+            load_aime(source, "aime_1983_2024")
+
+
 def test_merge_keeps_the_solution_and_every_accepted_answer():
-    csv = load_aime(FIXTURE_SOURCES["aime_1983_2024"], "aime_1983_2024")
+    csv = load_aime(CSV, "aime_1983_2024")
     aimo = load_aime(FIXTURE_SOURCES["aimo_validation"], "aimo_validation")
     merged, report = merge(csv, aimo)
     by_id = {p.id: p for p in merged}
@@ -167,23 +352,10 @@ def test_a_problem_in_two_splits_is_caught():
     splits = aime_splits(FIXTURE_SOURCES)
     twin = AimeProblem(2019, "I", 99, splits.validation[0].problem, frozenset({1}), None, "x")
     splits.train.append(twin)
-    with pytest.raises(ValueError, match="in both train and validation"):
+    with pytest.raises(ValueError, match=r"\(x, train\) and .* validation\) are the same problem"):
         check_disjoint(splits)
 
 
-def test_aime_errors_and_answer_ranges():
-    row = {"answers": [80, 81]}
-    assert classify_aime_error(81, row, False) is None
-    assert classify_aime_error(None, row, True) == "truncated"
-    assert classify_aime_error(None, row, False) == "format"
-    assert classify_aime_error(1665, row, False) == "out_of_range"
-    assert classify_aime_error(-3, row, False) == "out_of_range"
-    assert classify_aime_error(82, row, False) == "wrong"
-    records = [{"extracted": v} for v in (None, 5, 1000, -1, 999)]
-    assert answer_range_counts(records) == {"no answer": 1, "in 0-999": 2, "outside 0-999": 2}
-
-
-@pytest.mark.skipif(not REAL.exists(), reason="the real AIME files live in ../shared/data/real")
 def test_real_sources_give_the_seeds_counts():
     splits = aime_splits(REAL_SOURCES)
     assert splits.counts() == {"train": 890, "validation": 60, "test": 30}
