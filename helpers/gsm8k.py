@@ -6,21 +6,44 @@ A row of ``openai/gsm8k`` (config ``main``):
      "answer": "It takes 2/2=<<2/2=1>>1 bolt of white fiber\n...\n#### 3"}
 
 The gold answer follows ``####``. A model's answer is read three ways and all are reported:
-``strict`` (after ``####``, lm-evaluation-harness "strict-match"), ``flexible`` (the last number
-in the response, its "flexible-extract") and ``boxed`` (the last ``\boxed{}``, Qwen2.5-Math).
+``strict`` (the number after the first ``#### ``), ``flexible`` (the last number in the
+response) and ``boxed`` (the number in the last ``\boxed{}``, Qwen2.5-Math's convention).
+
+``strict`` and ``flexible`` follow lm-evaluation-harness (``lm_eval/tasks/gsm8k/gsm8k.yaml``,
+task version 3.0, and ``RegexFilter`` in ``lm_eval/filters/extraction.py``). Its filter keeps
+``re.findall(pattern, response)[group_select]``, or ``"[invalid]"`` when nothing matches:
+"strict-match" is ``#### (\-?[0-9\.\,]+)`` with the default ``group_select: 0``, the FIRST
+match; "flexible-extract" is ``(-?[$0-9.,]{2,})|(-?[0-9]+)`` with ``group_select: -1``, the
+LAST match. Its ``exact_match`` then compares *strings*, after deleting ``regexes_to_ignore``
+(``","``, ``"\$"``, ``"(?s).*#### "``, ``"\.$"``) from the extraction and from the gold. So a
+model that runs on after its answer and writes a second ``#### N`` for a follow-up question it
+invented is graded on its first answer, there and here.
+
+Where we differ, on purpose, since we compare *numbers*:
+
+- ``#### 12.00`` is 12, correct against gold 12; lm-eval compares ``"12.00"`` with ``"12"``
+  and counts it wrong, though the model's answer is right.
+- ``flexible`` passes over a last match that is no number (the ``...`` of ``"18. Done..."``)
+  to the number before it; lm-eval grades ``".."`` against the gold, wrong.
+- U+2212 ``−5`` is -5 here; lm-eval's strict-match finds nothing after ``#### −`` and its
+  flexible-extract reads 5, a sign lost that can grade a wrong answer correct.
+- ``boxed`` reads LaTeX digit grouping (``14{,}916``, ``14\,916``) as 14916; ``strict`` and
+  ``flexible`` keep lm-eval's patterns, which stop at the brace (``#### 14{,}916``: 14).
 """
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from helpers.grading import extract_boxed
+from helpers.files import read_jsonl
+from helpers.grading import MINUS, extract_boxed
+from helpers.runtime import REPO_ROOT
 
 HUB_ID = "openai/gsm8k"
-FIXTURES = Path(__file__).resolve().parent.parent / "data" / "fixtures" / "gsm8k"
+FIXTURES = REPO_ROOT / "data" / "fixtures" / "gsm8k"
 FIXTURE_FILES = {"train": FIXTURES / "train.jsonl", "test": FIXTURES / "test.jsonl"}
 # Asks for GSM8K's own answer format, so strict extraction has something to find.
 GSM8K_SYSTEM = (
@@ -28,50 +51,71 @@ GSM8K_SYSTEM = (
     "On the last line, write #### followed by the final answer as a number."
 )
 CALCULATOR_NOTE = re.compile(r"<<[^>]*>>")  # GSM8K's "<<2/2=1>>" annotations
-# lm-evaluation-harness, tasks/gsm8k: "strict-match" and "flexible-extract" (last match).
-STRICT = re.compile(r"#### (\-?[0-9\.\,]+)")
-FLEXIBLE = re.compile(r"(-?[$0-9.,]{2,})|(-?[0-9]+)")
+# lm-evaluation-harness gsm8k.yaml "strict-match", the first match read; U+2212 minus added.
+STRICT = re.compile(r"#### ([-\u2212]?[0-9.,]+)")
+# lm-evaluation-harness gsm8k.yaml "flexible-extract", the last match read; U+2212 minus added.
+FLEXIBLE = re.compile(r"([-\u2212]?[$0-9.,]{2,})|([-\u2212]?[0-9]+)")
+# Dropped before a number is read: commas wherever they are (lm-eval drops them too), "$",
+# whitespace, and LaTeX digit grouping "{,}", "\," and "\!" (see helpers.grading).
+_IGNORED = re.compile(r"[,$\s]|\{,\}|\\[,!;: ]")
+# A decimal number, once those are gone: no exponent, "_", "inf" or "nan", which float() takes.
+# (Not "\d+\.?\d*": on a long run of digits that fails at its end, that one backtracks
+# quadratically.)
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
 def load_gsm8k(split: str, source: str | Path | None = None) -> list[dict]:
     """Rows of a split with ``id``, ``question``, ``answer`` (gold number) and ``target``
     (the worked answer without calculator notes). ``source``: a local JSON-lines file in the
-    hub's format, or None for the hub's ``openai/gsm8k``, config ``main``."""
+    hub's format, or None for the hub's ``openai/gsm8k``, config ``main``. A row without a
+    question, or without an answer ending in ``#### N``, stops with an error naming it."""
     if source is not None:
-        with Path(source).open(encoding="utf-8") as f:
-            raw = [json.loads(line) for line in f if line.strip()]
+        raw, where = read_jsonl(Path(source)), str(source)
     else:
         from datasets import load_dataset
 
-        raw = list(load_dataset(HUB_ID, "main", split=split))
-    rows = []
-    for i, row in enumerate(raw):
-        missing = {"question", "answer"} - set(row)
-        if missing:
-            raise ValueError(f"{source or HUB_ID} row {i} lacks {sorted(missing)}: not GSM8K")
-        rows.append(
-            {
-                "id": f"gsm8k-{split}-{i:04d}",
-                "question": row["question"],
-                "answer": gold_answer(row["answer"]),
-                "target": CALCULATOR_NOTE.sub("", row["answer"]),
-            }
-        )
-    return rows
+        raw, where = list(load_dataset(HUB_ID, "main", split=split)), f"{HUB_ID} ({split})"
+    return [_read_row(row, split, where, i + 1) for i, row in enumerate(raw)]
+
+
+def _read_row(row: dict, split: str, where: str, number: int) -> dict:
+    """Row ``number`` (from 1, blank lines not counted) of ``where`` (a file or the hub), checked,
+    with its gold answer."""
+    fix = (
+        "each row needs a non-empty text 'question' and an 'answer' ending in '#### N'; "
+        f"fix or delete row {number}"
+    )
+    for key in ("question", "answer"):
+        value = row.get(key)
+        if not isinstance(value, str) or not value.strip():
+            shown = "missing" if key not in row else repr(value)[:60]
+            raise ValueError(f"{where}, row {number}: {key!r} is {shown}; {fix}")
+    try:
+        gold = gold_answer(row["answer"])
+    except ValueError as error:
+        raise ValueError(f"{where}, row {number}: {error}; {fix}") from None
+    return {
+        "id": f"gsm8k-{split}-{number - 1:04d}",
+        "question": row["question"],
+        "answer": gold,
+        "target": CALCULATOR_NOTE.sub("", row["answer"]),
+    }
 
 
 def parse_number(text: str | None) -> int | float | None:
-    """``"1,080"`` -> 1080, ``"$-3.50"`` -> -3.5, ``"7."`` -> 7; None if it is no number.
+    """``"1,080"`` -> 1080, ``"$-3.50"`` -> -3.5, ``"7."`` -> 7, ``"−5"`` -> -5; None if it is
+    no number.
 
-    >>> parse_number("1,080"), parse_number("-3.50"), parse_number("abc")
+    >>> parse_number("1,080"), parse_number("−3.50"), parse_number("abc")
     (1080, -3.5, None)
     """
     if text is None:
         return None
-    cleaned = text.replace(",", "").replace("$", "").strip().rstrip(".")
-    try:
-        value = float(cleaned)
-    except ValueError:
+    cleaned = _IGNORED.sub("", text.replace(MINUS, "-")).rstrip(".")
+    if not NUMBER.fullmatch(cleaned):
+        return None
+    value = float(cleaned)
+    if not math.isfinite(value):  # digits past float's range: a runaway, not an answer
         return None
     return int(value) if value.is_integer() else value
 
@@ -81,6 +125,10 @@ def gold_answer(answer_text: str) -> int | float:
 
     >>> gold_answer("He pays 2*3=<<2*3=6>>6 dollars.\\n#### 6")
     6
+    >>> gold_answer("He pays 6 dollars.")
+    Traceback (most recent call last):
+    ...
+    ValueError: no '#### N' line in answer 'He pays 6 dollars.': not a GSM8K answer
     """
     if "####" not in answer_text:
         raise ValueError(f"no '#### N' line in answer {answer_text[-80:]!r}: not a GSM8K answer")
@@ -91,13 +139,21 @@ def gold_answer(answer_text: str) -> int | float:
 
 
 def extract_strict(response: str) -> int | float | None:
-    """The number after the last ``#### `` (lm-evaluation-harness strict-match)."""
-    matches = STRICT.findall(response)
-    return parse_number(matches[-1]) if matches else None
+    """The number after the first ``#### `` (lm-evaluation-harness strict-match).
+
+    >>> extract_strict("#### 18\\nQuestion: and in a week?\\n#### 126"), extract_strict("18")
+    (18, None)
+    """
+    match = STRICT.search(response)
+    return parse_number(match.group(1)) if match else None
 
 
 def extract_flexible(response: str) -> int | float | None:
-    """The last number anywhere in the response (lm-evaluation-harness flexible-extract)."""
+    """The last number anywhere in the response (lm-evaluation-harness flexible-extract).
+
+    >>> extract_flexible("3 + 4 = 7, so 7 apples."), extract_flexible("no idea")
+    (7, None)
+    """
     for groups in reversed(FLEXIBLE.findall(response)):
         value = parse_number(next(g for g in groups if g))
         if value is not None:
@@ -106,32 +162,16 @@ def extract_flexible(response: str) -> int | float | None:
 
 
 def extract_boxed_number(response: str) -> int | float | None:
-    r"""The number in the last ``\boxed{}``."""
+    r"""The number in the last ``\boxed{}``.
+
+    >>> extract_boxed_number(r"so \boxed{14{,}916}."), extract_boxed_number(r"\boxed{x}")
+    (14916, None)
+    """
     return parse_number(extract_boxed(response))
 
 
-EXTRACTORS = {"strict": extract_strict, "flexible": extract_flexible, "boxed": extract_boxed_number}
-
-
-def classify_gsm8k_error(extracted, row: dict, truncated: bool) -> str | None:
-    """None when correct, else: truncated or format (no number), wrong."""
-    if extracted is not None and abs(extracted - row["answer"]) < 1e-6:
-        return None
-    if extracted is None:
-        return "truncated" if truncated else "format"
-    return "wrong"
-
-
-def score_modes(records: Sequence[dict]) -> dict[str, float]:
-    """Accuracy of the saved responses under each extraction mode."""
-    scores = {}
-    for mode, extract in EXTRACTORS.items():
-        correct = [
-            classify_gsm8k_error(extract(r["response"]), {"answer": r["gold"]}, False) is None
-            for r in records
-        ]
-        scores[mode] = sum(correct) / len(records)
-    return scores
+# The readings by name: lm-evaluation-harness's two, and Qwen2.5-Math's boxed habit.
+READINGS = {"strict": extract_strict, "flexible": extract_flexible, "boxed": extract_boxed_number}
 
 
 def few_shot_examples(train: Sequence[dict], k: int) -> list[tuple[str, str]]:
