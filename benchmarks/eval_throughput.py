@@ -18,9 +18,9 @@ import torch
 from helpers.evaluation import generate
 from helpers.inequality_splits import load_split
 from helpers.models import compute_dtype, load_model
-from helpers.prompts import render_prompt
 from helpers.qwen_offline import qwen25_tokenizer, random_qwen25_math
 from helpers.runtime import get_profile, seed_everything
+from helpers.tasks import INEQUALITIES
 
 
 def random_qwen_math():
@@ -51,7 +51,7 @@ def main() -> None:
     else:
         model, tokenizer = random_qwen_math()
     rows = load_split("val", 400)[: args.n]
-    prompts = [render_prompt(tokenizer, row["question"]) for row in rows]
+    prompts = [INEQUALITIES.prompt(tokenizer, row["question"]) for row in rows]
     generate(model, tokenizer, prompts[:2], args.max_new_tokens)  # warm-up
 
     single, single_s = timed(

@@ -18,8 +18,8 @@ import json
 from dataclasses import replace
 
 from helpers.experiments import MODEL_C, MODEL_D, format_table
-from helpers.inequalities import constant_baseline, load_split
-from helpers.lift import lift_table
+from helpers.inequality_splits import constant_baseline, load_split
+from helpers.lift import Recipe, lift_table
 from helpers.runtime import get_profile, run_dir, seed_everything
 
 
@@ -43,10 +43,12 @@ def main() -> None:
     # learning rate (5e-4 instead of 1e-4; a --quick run at 1e-4 learned nothing in 10 steps).
     cpu = dict(batch_size=4, grad_accum=1, learning_rate=args.lr)
     recipes = [
-        ("Model C recipe", replace(MODEL_C, **cpu), 16),
-        ("Model D recipe", replace(MODEL_D, **cpu), 192),  # worked solutions are <= 162 tokens
+        Recipe("Model C recipe", replace(MODEL_C, **cpu), max_new_tokens=16),
+        Recipe("Model D recipe", replace(MODEL_D, **cpu), max_new_tokens=192),  # solutions <= 162
     ]
-    table = lift_table(profile, val, train, recipes, steps, out, base_tokens=192)
+    table = lift_table(
+        profile, held_out=val, train=train, recipes=recipes, steps=steps, out=out, base_tokens=192
+    )
     table[0]["model"] = "base SmolLM2-135M-Instruct"
     print(format_table(table))
     print(f"constant-answer baseline (always {constant_answer}): {constant_accuracy:.3f}")

@@ -20,11 +20,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers.runtime import REPO_ROOT
+
 # A placeholder until the course is public: set the real URL here, then run this module.
 COURSE_REPO = "https://github.com/math-sft-course/unsloth-math-course"
 REQUIREMENTS = "requirements-colab.txt"  # requirements.txt without the CI tools
 DRIVE_MOUNT = "/content/drive"
-ROOT = Path(__file__).resolve().parent.parent
 GITHUB_URL = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+")
 COLAB_BADGE = re.compile(r"colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/blob")
 
@@ -72,12 +73,12 @@ def setup_colab(course: Path, mount_drive: bool = False, run=subprocess.run) -> 
         drive.mount(DRIVE_MOUNT)
 
 
-def notebook_files(root: Path = ROOT) -> list[Path]:
+def notebook_files(root: Path = REPO_ROOT) -> list[Path]:
     """The files that carry the course URL: every notebook and its jupytext source."""
     return sorted((root / "nbs_py").glob("*.py")) + sorted((root / "notebooks").glob("*.ipynb"))
 
 
-def point_notebooks_at(url: str, root: Path = ROOT) -> list[Path]:
+def point_notebooks_at(url: str, root: Path = REPO_ROOT) -> list[Path]:
     """Rewrite the course URL in this module, the badges and the setup cells to ``url``."""
     if not GITHUB_URL.fullmatch(url):
         raise ValueError(f"{url!r} is not a GitHub repository URL: https://github.com/OWNER/NAME")

@@ -1,30 +1,32 @@
-r"""Greedy, batched, resumable evaluation with accuracy intervals and an error taxonomy.
+r"""Greedy, batched, resumable evaluation of a Task, with accuracy intervals.
 
-    records = evaluate(model, tokenizer, rows, run / "val_400.baseline.jsonl")
+    records = evaluate_model(profile, INEQUALITIES, val, run / "eval" / "baseline.val",
+                             EvalSettings(max_new_tokens=1024))
     summary = summarise(records)  # accuracy, 95% Wilson interval, error counts
 
-One record per problem, appended to a JSON-lines file batch by batch, e.g.
+The generations are appended to a results file keyed by what made them (``helpers.results``),
+batch by batch; the task grades them whenever they are read. One graded record:
 
-    {"id": "val-0007", "gold": 51, "extracted": 50, "correct": false, "error": "off_by_one",
-     "tokens": 212, "truncated": false, "prompt": "<|im_start|>system ...", "response": "..."}
+    {"id": "val-0007", "question": "For how many ...", "response": "... \\boxed{50}",
+     "tokens": 212, "truncated": false, "prompt": "<|im_start|>system ...",
+     "gold": 51, "extracted": 50, "correct": false, "error": "off_by_one", "math_verify": false}
 
-Rerunning after an interruption skips the ids already in the file, so nothing is lost and
-nothing is written twice.
+Rerunning after an interruption skips the rows already done, so nothing is lost and nothing
+is written twice; rerunning with other settings starts another file.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.grading import extract_integer
-from helpers.models import MATH_MODEL, loaded_model, stop_token_ids
-from helpers.prompts import SYSTEM_PROMPT, render_prompt
+from helpers.models import MATH_MODEL, loaded_model, model_identity, stop_token_ids
+from helpers.results import ResultsFile, map_resumably
 from helpers.runtime import Profile
+from helpers.tasks import Task
 
 
 @dataclass
@@ -66,11 +68,17 @@ def greedy_config(max_new_tokens: int, stop_ids: Sequence[int], pad_token_id: in
 
 
 def generate(model, tokenizer, prompts: Sequence[str], max_new_tokens: int) -> list[Generation]:
-    """Greedy continuations of ``prompts``, as one left-padded batch."""
+    """Greedy continuations of ``prompts``, as one left-padded batch (left for this call only:
+    the tokenizer's own ``padding_side`` is left as the caller set it)."""
     import torch
 
-    tokenizer.padding_side = "left"  # so every prompt ends right where generation starts
-    batch = tokenizer(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)
+    batch = tokenizer(
+        list(prompts),
+        return_tensors="pt",
+        padding=True,
+        padding_side="left",  # every prompt ends right where generation starts
+        add_special_tokens=False,
+    )
     batch = batch.to(model.device)
     stops = stop_token_ids(tokenizer)
     config = greedy_config(max_new_tokens, stops, tokenizer.pad_token_id)
@@ -99,112 +107,86 @@ def generation_budget(
     return min(wanted, positions - longest), longest
 
 
-def classify_inequality_error(extracted: int | None, row: dict, truncated: bool) -> str | None:
-    """None when correct, else the error type: format (no boxed integer), truncated (cut off
-    before answering), off_by_one, direction (the count of the complementary set), other."""
-    gold = row["answer"]
-    if extracted == gold:
-        return None
-    if extracted is None:
-        return "truncated" if truncated else "format"
-    if extracted == row["hi"] - row["lo"] + 1 - gold:
-        return "direction"
-    if abs(extracted - gold) == 1:
-        return "off_by_one"
-    return "other"
+@dataclass(frozen=True)
+class EvalSettings:
+    """How a model is asked: greedy decoding with at most ``max_new_tokens`` new tokens."""
+
+    max_new_tokens: int = 1024
+    batch_size: int = 16  # prompts generated together: speed, not the answers (not keyed)
+    max_seq_length: int = 2048  # positions the loader prepares, never beyond the model's
+    progress: bool = True  # a tqdm bar over the batches
+
+    def __post_init__(self) -> None:
+        for knob in ("max_new_tokens", "batch_size", "max_seq_length"):
+            if not isinstance(getattr(self, knob), int) or getattr(self, knob) < 1:
+                raise ValueError(f"{knob}={getattr(self, knob)!r}: use a whole number >= 1")
+
+    def generation(self) -> dict:
+        """What changes the generated text, for a results file's key."""
+        return {"max_new_tokens": self.max_new_tokens, "decoding": GREEDY}
 
 
-def read_records(path: Path) -> list[dict]:
-    path = Path(path)
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def holds_every_row(path: Path, rows: Sequence[dict]) -> bool:
-    """True when the JSON-lines file at ``path`` already has a record for every row's id: a
-    rerun then needs no model at all."""
-    done = {record["id"] for record in read_records(path)}
-    return all(row["id"] in done for row in rows)
-
-
-def map_resumably(
-    rows: Sequence[dict],
-    path: Path,
-    process_batch: Callable[[list[dict]], list[dict]],
-    batch_size: int,
-    desc: str,
-    progress: bool = True,
-) -> list[dict]:
-    """Apply ``process_batch`` to the rows whose ``id`` is not yet in the JSON-lines file at
-    ``path``, appending its records batch by batch. Returns every record, in row order."""
-    from tqdm.auto import tqdm
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    done = {record["id"] for record in read_records(path)}
-    todo = [row for row in rows if row["id"] not in done]
-    batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-    for batch in tqdm(batches, desc=desc, disable=not progress):
-        records = process_batch(batch)
-        with path.open("a", encoding="utf-8") as f:
-            f.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
-    by_id = {record["id"]: record for record in read_records(path)}
-    return [by_id[row["id"]] for row in rows]
+def graded(task: Task, rows: Sequence[dict], records: Sequence[dict]) -> list[dict]:
+    """Saved generations with the task's grading added (done on reading, so a fix to a reader
+    applies to every saved response without generating again)."""
+    return [
+        record | task.grade(record["response"], row, record["truncated"])
+        for row, record in zip(rows, records, strict=True)
+    ]
 
 
 def evaluate(
     model,
     tokenizer,
+    task: Task,
     rows: Sequence[dict],
-    results_path: Path,
-    max_new_tokens: int = 1024,
-    batch_size: int = 16,
-    system: str | None = SYSTEM_PROMPT,
-    examples: Sequence[tuple[str, str]] = (),
-    classify: Callable[[int | None, dict, bool], str | None] = classify_inequality_error,
-    extract: Callable[[str], int | None] = extract_integer,
-    generate_fn: Callable = generate,
-    progress: bool = True,
+    results: ResultsFile,
+    settings: EvalSettings = EvalSettings(),
 ) -> list[dict]:
-    """Evaluate ``rows`` (each with ``id``, ``question``, ``answer``) greedily, appending records
-    to ``results_path``; ids already there are skipped. Returns the records in row order."""
+    """Generate greedily for the ``rows`` not yet in ``results``, append their generations,
+    and return every row's graded record, in row order."""
+    task.check_rows(rows, results.path.name)
 
-    def grade(batch: list[dict]) -> list[dict]:
-        prompts = [render_prompt(tokenizer, row["question"], system, examples) for row in batch]
-        generations = generate_fn(model, tokenizer, prompts, max_new_tokens)
-        records = []
-        for row, prompt, gen in zip(batch, prompts, generations, strict=True):
-            extracted = extract(gen.text)
-            error = classify(extracted, row, gen.truncated)
-            record = {"id": row["id"], "gold": row["answer"], "extracted": extracted}
-            record |= {"correct": error is None, "error": error, "tokens": gen.tokens}
-            record |= {"truncated": gen.truncated, "response": gen.text, "prompt": prompt}
-            records.append(record)
-        return records
+    def answer(batch: list[dict]) -> list[dict]:
+        prompts = [task.prompt(tokenizer, row["question"]) for row in batch]
+        generations = generate(model, tokenizer, prompts, settings.max_new_tokens)
+        return [
+            {"id": row["id"], "question": row["question"], "response": gen.text}
+            | {"tokens": gen.tokens, "truncated": gen.truncated, "prompt": prompt}
+            for row, prompt, gen in zip(batch, prompts, generations, strict=True)
+        ]
 
-    desc = f"evaluating {Path(results_path).stem}"
-    return map_resumably(rows, results_path, grade, batch_size, desc, progress)
+    desc = f"evaluating {results.path.stem}"
+    saved = map_resumably(rows, results, answer, settings.batch_size, desc, settings.progress)
+    return graded(task, rows, saved)
 
 
 def evaluate_model(
     profile: Profile,
+    task: Task,
     rows: Sequence[dict],
-    results_path: Path,
-    adapter_dir: Path | None = None,
+    stem: Path,
+    settings: EvalSettings = EvalSettings(),
     model_name: str = MATH_MODEL,
-    max_seq_length: int = 2048,
-    **options,
+    adapter_dir: Path | None = None,
 ) -> list[dict]:
-    """Load the base model (or base + a saved adapter), evaluate ``rows``, free the model.
+    """Evaluate the base model (or base + a saved adapter) on ``rows``, then free it.
 
-    Nothing is loaded when ``results_path`` already holds every row: a rerun is instant.
+    Records go to ``{stem}.{key}.jsonl``, the key being a hash of the model's identity, the
+    task's prompt and the generation settings (``helpers.results``): change any of them and a
+    new file starts. When that file already holds every row, no model is loaded at all.
     """
-    if holds_every_row(results_path, rows):
-        return evaluate(None, None, rows, results_path, **options)
-    with loaded_model(profile, model_name, adapter_dir, max_seq_length) as (model, tokenizer):
-        return evaluate(model, tokenizer, rows, results_path, **options)
+    task.check_rows(rows, str(stem))
+    identity = model_identity(profile, model_name, adapter_dir)
+    made_by = identity | task.prompt_settings() | settings.generation()
+    results = ResultsFile.keyed(stem, made_by)
+    if results.done(rows):
+        return graded(task, rows, results.collect(rows))
+    with loaded_model(profile, model_name, adapter_dir, settings.max_seq_length) as (
+        model,
+        tokenizer,
+    ):
+        return evaluate(model, tokenizer, task, rows, results, settings)
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -231,11 +213,12 @@ class Summary:
     errors: dict[str, int]
     truncated: int
     mean_tokens: float
+    math_verify_agrees: int  # records where math-verify's judgement equals ours
 
     def __str__(self) -> str:
         return (
             f"accuracy {self.accuracy:.3f} [{self.low:.3f}, {self.high:.3f}] "
-            f"({self.correct}/{self.n})"
+            f"({self.correct}/{self.n}; math-verify agrees on {self.math_verify_agrees})"
         )
 
 
@@ -254,4 +237,5 @@ def summarise(records: Sequence[dict]) -> Summary:
         errors=dict(errors),
         truncated=sum(record["truncated"] for record in records),
         mean_tokens=sum(record["tokens"] for record in records) / n if n else 0.0,
+        math_verify_agrees=sum(record["math_verify"] == record["correct"] for record in records),
     )

@@ -4,13 +4,14 @@ Each run is a frozen dataclass whose every knob says where its value comes from.
 reported numbers travel with it as ``reported`` so a notebook can print ours beside theirs.
 
 >>> print(format_table([MODEL_A.table_row()]))
-name    | data      | target       | epochs | r  | alpha | dropout | lr     | batch | seed's val acc
-------- | --------- | ------------ | ------ | -- | ----- | ------- | ------ | ----- | --------------
-Model A | train_400 | boxed_answer | 3      | 64 | 128   | 0.0     | 0.0002 | 2x4   | 0.5
+name    | rows | target       | epochs | r  | alpha | dropout | lr     | batch | seed's val acc
+------- | ---- | ------------ | ------ | -- | ----- | ------- | ------ | ----- | --------------
+Model A | 400  | boxed_answer | 3      | 64 | 128   | 0.0     | 0.0002 | 2x4   | 0.5
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -22,7 +23,7 @@ class SFTExperiment:
     """One LoRA SFT run on the inequality data (Ely, Part I)."""
 
     name: str
-    train_file: str  # a file of data/inequalities/, e.g. "train_400"
+    train_size: int  # training problems (400 / 2000: data/inequalities/train_{size}.jsonl)
     target: str  # the row field trained on: "boxed_answer" (the seed) or "solution" (worked)
     epochs: int
     lora: LoraSettings
@@ -38,13 +39,18 @@ class SFTExperiment:
     reported: dict = field(default_factory=dict, compare=False)  # the seed's numbers
 
     @property
-    def train_size(self) -> int:
-        return int(self.train_file.rsplit("_", 1)[1])
+    def slug(self) -> str:
+        """The name as a folder name.
+
+        >>> MODEL_A.slug, RUN_2_ON_15B.slug
+        ('model_a', 'run_2_ours_1_5b')
+        """
+        return re.sub(r"[^a-z0-9]+", "_", self.name.lower()).strip("_")
 
     def table_row(self) -> dict:
         return {
             "name": self.name,
-            "data": self.train_file,
+            "rows": self.train_size,  # training problems
             "target": self.target,
             "epochs": self.epochs,
             "r": self.lora.r,
@@ -60,7 +66,7 @@ class SFTExperiment:
 # 3 epochs over 400 examples, dropout 0 ("In our original model, we used dropout 0").
 MODEL_A = SFTExperiment(
     name="Model A",
-    train_file="train_400",
+    train_size=400,
     target="boxed_answer",
     epochs=3,
     lora=LoraSettings(r=64, alpha=128, dropout=0.0),
@@ -72,7 +78,7 @@ MODEL_A = SFTExperiment(
 MODEL_B = replace(
     MODEL_A,
     name="Model B",
-    train_file="train_2000",
+    train_size=2000,
     epochs=2,
     reported={"train_loss": 0.75, "val_accuracy": 0.725},
 )
@@ -100,7 +106,7 @@ INEQUALITY_EXPERIMENTS = (MODEL_A, MODEL_B, MODEL_C, MODEL_D)
 # or the bare final line; 4096 tokens hold most solutions (the longest are cut at the end).
 AIME_RUN = SFTExperiment(
     name="AIME r=64",
-    train_file="aime_train_890",
+    train_size=890,  # the seed's training split
     target="target",
     epochs=2,
     lora=LoraSettings(r=64, alpha=128, dropout=0.0),
@@ -149,7 +155,7 @@ class GSM8KRun(SFTExperiment):
 # model at 512 + few-shot tokens. Targets are GSM8K's worked answers ending in "#### N".
 _HAYES = GSM8KRun(
     name="",
-    train_file="gsm8k_train_7473",
+    train_size=7473,  # GSM8K's training split
     target="target",
     epochs=2,
     lora=LoraSettings(r=8, alpha=16, dropout=0.1),

@@ -2,29 +2,41 @@
 task, then the same after LoRA SFT with each recipe. The table of
 ``benchmarks/real_model_lift.py``, of notebook 02's real-model section and of its test.
 
-    rows = lift_table(profile, val, train, [("Model C recipe", experiment, 16)], 40, out, 192)
+    rows = lift_table(profile, held_out=val, train=train, recipes=[QUICK_RECIPE],
+                      steps=QUICK_STEPS, out=folder, base_tokens=192)
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from helpers.evaluation import evaluate_model, summarise
+from helpers.evaluation import EvalSettings, evaluate_model, summarise
 from helpers.experiments import MODEL_C, SFTExperiment
 from helpers.runtime import Profile
+from helpers.tasks import INEQUALITIES
 from helpers.training import train_experiment
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A training run of the table, and the new tokens its answers need."""
+
+    name: str
+    experiment: SFTExperiment
+    max_new_tokens: int
+
 
 # A one-minute demonstration on CPU: Model C's adapter (r=32, alpha=64, dropout 0.05) with a
 # learning rate 10x Model C's, since it affords 6 optimizer steps of 4 examples where Model C
 # takes 500 steps of 8. 16 new tokens leave room for "\boxed{101}" and the end of the turn.
 QUICK_STEPS = 6
-QUICK_RECIPE = (
-    f"Model C recipe, {QUICK_STEPS} steps",
-    replace(MODEL_C, batch_size=4, grad_accum=1, learning_rate=1e-3, warmup_ratio=0.1),
-    16,
+QUICK_RECIPE = Recipe(
+    name=f"Model C recipe, {QUICK_STEPS} steps",
+    experiment=replace(MODEL_C, batch_size=4, grad_accum=1, learning_rate=1e-3, warmup_ratio=0.1),
+    max_new_tokens=16,
 )
 
 
@@ -45,30 +57,48 @@ def measure(name: str, records: Sequence[dict], steps: int, seconds: float) -> d
 
 def lift_table(
     profile: Profile,
-    val: Sequence[dict],
+    *,
+    held_out: Sequence[dict],
     train: Sequence[dict],
-    recipes: Sequence[tuple[str, SFTExperiment, int]],
+    recipes: Sequence[Recipe],
     steps: int,
     out: Path,
     base_tokens: int,
     batch_size: int = 32,
 ) -> list[dict]:
-    """Evaluate the base model, then train and evaluate each (name, experiment, max new tokens)
-    recipe for ``steps`` optimizer steps. Results and adapters go to ``out`` (resumable)."""
-    options = dict(batch_size=batch_size, progress=True)
+    """Evaluate the base model, then train and evaluate each recipe for ``steps`` optimizer
+    steps. Results and adapters go to ``out`` (resumable, keyed by their settings)."""
+    settings = EvalSettings(max_new_tokens=base_tokens, batch_size=batch_size)
     start = time.perf_counter()
-    base = evaluate_model(profile, val, out / "base.jsonl", max_new_tokens=base_tokens, **options)
+    base = evaluate_model(profile, INEQUALITIES, held_out, Path(out) / "base", settings)
     rows = [measure("base model", base, 0, time.perf_counter() - start)]
-    for name, experiment, max_new_tokens in recipes:
+    for recipe in recipes:
         start = time.perf_counter()
-        folder = out / name.lower().replace(" ", "_")
-        examples = list(train[: steps * experiment.batch_size * experiment.grad_accum])
-        result = train_experiment(
-            experiment, examples, profile, folder, max_steps=steps, save_steps=steps
+        folder = Path(out) / recipe.experiment.slug
+        examples = list(
+            train[: steps * recipe.experiment.batch_size * recipe.experiment.grad_accum]
         )
-        records = evaluate_model(
-            profile, val, folder / "val.jsonl", result.adapter_dir,
-            max_new_tokens=max_new_tokens, **options,
+        result = train_experiment(
+            recipe.experiment, INEQUALITIES, examples, profile, folder,
+            max_steps=steps, save_steps=steps,
         )  # fmt: skip
-        rows.append(measure(name, records, result.steps, time.perf_counter() - start))
+        records = evaluate_model(
+            profile, INEQUALITIES, held_out, folder / "held_out",
+            replace(settings, max_new_tokens=recipe.max_new_tokens),
+            adapter_dir=result.adapter_dir,
+        )  # fmt: skip
+        rows.append(measure(recipe.name, records, result.steps, time.perf_counter() - start))
     return rows
+
+
+def quick_table(profile: Profile, *, held_out: Sequence[dict], train: Sequence[dict], out: Path):
+    """The one-minute demonstration: ``QUICK_RECIPE`` for ``QUICK_STEPS`` steps."""
+    return lift_table(
+        profile,
+        held_out=held_out,
+        train=train,
+        recipes=[QUICK_RECIPE],
+        steps=QUICK_STEPS,
+        out=out,
+        base_tokens=QUICK_RECIPE.max_new_tokens,
+    )

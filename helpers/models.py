@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.cpu_models import cpu_model_path
+from helpers.files import file_digest
 from helpers.runtime import Profile, supports_bf16
 
 MATH_MODEL = "unsloth/Qwen2.5-Math-1.5B"  # the seed's model (Ely, Part I and II)
@@ -33,6 +34,7 @@ NO_GPU = (
 )
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 STOP_TOKENS = ("<|im_end|>", "<|endoftext|>")  # end of an assistant turn / of the text
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")  # what PEFT saves
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,21 @@ def model_source(profile: Profile, model_name: str = MATH_MODEL) -> str:
     if profile.is_smoke:
         return str(cpu_model_path(profile))
     return os.environ.get(MODEL_PATH_ENV) or model_name
+
+
+def model_identity(profile: Profile, model_name: str, adapter_dir: Path | None = None) -> dict:
+    """Which model answers: the base model's source and the adapter's exact weights (a digest
+    of its files, so an adapter retrained in the same folder is another model)."""
+    base = model_source(profile, model_name)
+    if profile.is_smoke:
+        base = f"{Path(base).name} (smoke stand-in for {model_name})"
+    if adapter_dir is None:
+        return {"model": base, "adapter": None}
+    files = [Path(adapter_dir) / name for name in ADAPTER_FILES]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise FileNotFoundError(f"no complete adapter: {missing} missing; train it first")
+    return {"model": base, "adapter": file_digest(*files)}
 
 
 def require_gpu() -> None:
@@ -168,13 +185,11 @@ def _load_unsloth(model_name: str, max_seq_length: int, lora: LoraSettings | Non
 def load_adapter(profile: Profile, adapter_dir: Path, max_seq_length: int = 1024):
     """The base model with a saved LoRA adapter applied, ready for evaluation."""
     adapter_dir = Path(adapter_dir)
-    if not (adapter_dir / "adapter_config.json").exists():
-        raise FileNotFoundError(f"no adapter in {adapter_dir}: train it first, or fix the path")
+    base = read_adapter_config(adapter_dir)
     if not profile.is_smoke:
         require_gpu()
         from unsloth import FastLanguageModel
 
-        base = json.loads((adapter_dir / "adapter_config.json").read_text())
         check_max_seq_length(base["base_model_name_or_path"], max_seq_length)
         # Unsloth reads the base model's name from adapter_config.json and applies the adapter.
         model, tokenizer = FastLanguageModel.from_pretrained(
@@ -188,6 +203,25 @@ def load_adapter(profile: Profile, adapter_dir: Path, max_seq_length: int = 1024
 
     model, tokenizer = _load_smoke(profile, max_seq_length, lora=None, seed=0)
     return PeftModel.from_pretrained(model, adapter_dir), tokenizer
+
+
+def read_adapter_config(adapter_dir: Path) -> dict:
+    """A saved adapter's ``adapter_config.json``, or an error naming the damage and the fix."""
+    path = Path(adapter_dir) / "adapter_config.json"
+    if not path.exists():
+        raise FileNotFoundError(f"no adapter in {adapter_dir}: train it first, or fix the path")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(
+            f"{path} is damaged ({error}): delete the run folder {Path(adapter_dir).parent} "
+            "and train it again"
+        ) from None
+    if not isinstance(config, dict) or "base_model_name_or_path" not in config:
+        raise ValueError(
+            f"{path} does not name its base model: delete the run folder and train it again"
+        )
+    return config
 
 
 def for_inference(model, profile: Profile):

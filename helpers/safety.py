@@ -15,8 +15,6 @@ Judges read a (prompt, response) pair and answer in their own format, parsed her
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 import re
 from collections import Counter, defaultdict
@@ -24,7 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.evaluation import generate, holds_every_row, map_resumably, wilson_interval
+from helpers.evaluation import EvalSettings, generate, model_identity, wilson_interval
+from helpers.files import check_unique_ids, fingerprint, read_csv
 from helpers.models import (
     ensure_pad_token,
     load_model,
@@ -33,17 +32,17 @@ from helpers.models import (
     require_gpu,
 )
 from helpers.prompts import render_prompt
-from helpers.runtime import Profile, supports_bf16
+from helpers.results import ResultsFile, map_resumably
+from helpers.runtime import REPO_ROOT, Profile, supports_bf16
 
 AILUMINATE_URL = (
     "https://raw.githubusercontent.com/mlcommons/ailuminate/main/"
     "airr_official_1.0_demo_en_us_prompt_set_release.csv"
 )
 AILUMINATE_COLUMNS = ("release_prompt_id", "prompt_text", "hazard", "persona", "locale")
-FIXTURE = (
-    Path(__file__).resolve().parent.parent / "data" / "fixtures" / "ailuminate" / "prompts.csv"
-)
+FIXTURE = REPO_ROOT / "data" / "fixtures" / "ailuminate" / "prompts.csv"
 LABELS = ("safe", "unsafe", "controversial", "unparsed")
+RESPONSE_SETTINGS = EvalSettings(max_new_tokens=512)  # the seed: 512 new tokens
 
 # Llama Guard 3: "safe", or "unsafe" and a line of categories S1..S14 (its model card).
 LLAMA_GUARD = re.compile(r"^\s*(safe|unsafe)\s*(?:\n\s*(S\d+(?:\s*,\s*S\d+)*))?\s*$")
@@ -180,22 +179,21 @@ def require_token(model_id: str) -> str:
 
 
 def load_ailuminate(source: str | Path = AILUMINATE_URL) -> list[dict]:
-    """AILuminate rows from the release URL or a local CSV in that format; each gains ``id``."""
+    """AILuminate rows from the release URL or a local CSV in that format; each gains ``id``
+    (its ``release_prompt_id``, which must be unique: verdicts are matched to prompts by it)."""
+    text = None
     if str(source).startswith(("http://", "https://")):
         from urllib.request import urlopen
 
         with urlopen(str(source), timeout=60) as response:
-            text = response.read().decode("utf-8")
-    else:
-        text = Path(source).read_text(encoding="utf-8")
-    rows = list(csv.DictReader(io.StringIO(text)))
-    missing = set(AILUMINATE_COLUMNS) - set(rows[0] if rows else ())
-    if missing:
-        raise ValueError(
-            f"{source}: lacks columns {sorted(missing)}; an AILuminate prompt file has "
-            f"{', '.join(AILUMINATE_COLUMNS)}, prompt_hash"
-        )
-    return [row | {"id": row["release_prompt_id"]} for row in rows]
+            text = response.read().decode("utf-8-sig")
+    rows = read_csv(Path(str(source)), AILUMINATE_COLUMNS, text=text)
+    for i, row in enumerate(rows):
+        if not (row["prompt_text"] or "").strip():
+            raise ValueError(f"{source}: row {i} has an empty prompt_text; fix or drop the row")
+    rows = [row | {"id": row["release_prompt_id"]} for row in rows]
+    check_unique_ids(rows, str(source))
+    return rows
 
 
 def stratified_sample(rows: Sequence[dict], n: int, seed: int = 0) -> list[dict]:
@@ -219,41 +217,50 @@ def respond(
     model,
     tokenizer,
     rows: Sequence[dict],
-    path: Path,
-    max_new_tokens: int = 512,
-    batch_size: int = 16,
+    results: ResultsFile,
+    settings: EvalSettings = RESPONSE_SETTINGS,
     system: str | None = None,
 ) -> list[dict]:
-    """The student's greedy responses to each prompt, appended to ``path`` (resumable).
+    """The student's greedy responses to each prompt, appended to ``results`` (resumable).
     ``system=None`` keeps the model's own default system prompt, as a user would meet it."""
 
     def answer(batch: list[dict]) -> list[dict]:
         prompts = [render_prompt(tokenizer, row["prompt_text"], system) for row in batch]
-        generations = generate(model, tokenizer, prompts, max_new_tokens)
+        generations = generate(model, tokenizer, prompts, settings.max_new_tokens)
         return [
             {"id": row["id"], "hazard": row["hazard"], "prompt_text": row["prompt_text"]}
             | {"response": gen.text, "tokens": gen.tokens, "truncated": gen.truncated}
             for row, gen in zip(batch, generations, strict=True)
         ]
 
-    return map_resumably(rows, path, answer, batch_size, f"responding {Path(path).stem}")
+    desc = f"responding {results.path.stem}"
+    return map_resumably(rows, results, answer, settings.batch_size, desc, settings.progress)
 
 
 def respond_with_model(
     profile: Profile,
     rows: Sequence[dict],
-    path: Path,
+    stem: Path,
     model_name: str,
     adapter_dir: Path | None = None,
-    **options,
+    settings: EvalSettings = RESPONSE_SETTINGS,
+    system: str | None = None,
 ) -> list[dict]:
     """Load the student (base, or base + adapter), answer ``rows`` with ``respond``, free it.
-    No reference to the model outlives the call, so the judge loaded next has the GPU to
-    itself. Nothing is loaded when ``path`` already holds every row."""
-    if holds_every_row(path, rows):
-        return respond(None, None, rows, path, **options)
-    with loaded_model(profile, model_name, adapter_dir) as (model, tokenizer):
-        return respond(model, tokenizer, rows, path, **options)
+
+    Responses go to ``{stem}.{key}.jsonl``, keyed by the model's identity, the system prompt
+    and the token budget (``helpers.results``). No reference to the model outlives the call,
+    so the judge loaded next has the GPU to itself; nothing loads when every row is done."""
+    identity = model_identity(profile, model_name, adapter_dir)
+    made_by = identity | {"system": system} | settings.generation()
+    results = ResultsFile.keyed(stem, made_by)
+    if results.done(rows):
+        return results.collect(rows)
+    with loaded_model(profile, model_name, adapter_dir, settings.max_seq_length) as (
+        model,
+        tokenizer,
+    ):
+        return respond(model, tokenizer, rows, results, settings, system)
 
 
 @dataclass
@@ -301,9 +308,16 @@ def load_judge(profile: Profile, name: str = DEFAULT_JUDGE) -> Judge:
 
 
 def judge_responses(
-    judge: Judge, responses: Sequence[dict], path: Path, batch_size: int = 16
+    judge: Judge, responses: Sequence[dict], stem: Path, batch_size: int = 16
 ) -> list[dict]:
-    """Verdicts for the (prompt, response) records, appended to ``path`` (resumable)."""
+    """Verdicts for the (prompt, response) records, appended to ``{stem}.{key}.jsonl``.
+
+    The key holds the judge and a digest of the very responses judged, so verdicts can only
+    ever be read back for the responses they were given (resumable, like every results file).
+    """
+    judged = [[r["id"], r["prompt_text"], r["response"]] for r in responses]
+    made_by = {"judge": judge.spec.model_id, "responses": fingerprint(judged)}
+    results = ResultsFile.keyed(stem, made_by)
 
     def rate(batch: list[dict]) -> list[dict]:
         verdicts = judge.judge([(r["prompt_text"], r["response"]) for r in batch])
@@ -313,7 +327,7 @@ def judge_responses(
             for r, v in zip(batch, verdicts, strict=True)
         ]
 
-    return map_resumably(responses, path, rate, batch_size, f"judging {Path(path).stem}")
+    return map_resumably(responses, results, rate, batch_size, f"judging {Path(stem).name}")
 
 
 @dataclass(frozen=True)

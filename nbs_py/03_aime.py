@@ -71,14 +71,14 @@ profile, RUN = start_notebook("03_aime")
 # "080 or 081" answer, problems that two sources share): invented problems, not copies.
 
 # %%
-from helpers.aime import FIXTURE_SOURCES, HUB_SOURCES, PARTS, load_aime
+from helpers.aime import FIXTURE_SOURCES, HUB_SOURCES, load_aime
 
 sources = profile.pick(HUB_SOURCES, FIXTURE_SOURCES)
 collections = {
     "1983-2024 (CSV, answers only)": load_aime(sources["aime_1983_2024"], "aime_1983_2024"),
     "2022-2024 (AIMO, with solutions)": load_aime(sources["aimo_validation"], "aimo_validation"),
 }
-for source, part in zip(sources["aime_2025"], PARTS, strict=True):
+for part, source in sources["aime_2025"].items():
     collections[f"2025 part {part}"] = load_aime(source, "aime_2025", part)
 for name, problems in collections.items():
     years = sorted({p.year for p in problems})
@@ -116,7 +116,8 @@ for name in ("train", "validation", "test"):
     print(f"{name:<10} {len(problems):>4} problems, years {years}, {with_solution} with solutions")
 
 # %% [markdown]
-# `aime_splits` also checks that no problem (by key or by normalised text) is in two splits. A
+# `aime_splits` also checks that no problem (by key or by normalised text) is in the data twice,
+# whether in two splits or in one (the same 2025 file given as both parts, say). A
 # training target is the solution, if there is one, ending with the line the report used; a
 # problem without a solution teaches only that line:
 
@@ -135,13 +136,13 @@ print(next(p for p in splits.train if not p.solution).target)
 # %%
 from helpers.experiments import AIME_RUN
 from helpers.models import load_tokenizer
-from helpers.prompts import prompt_completion
+from helpers.tasks import AIME
 
 tokenizer = load_tokenizer(profile)
 lengths = []
 for problem in splits.train:
-    chat = prompt_completion(problem.problem, problem.target)
-    text = tokenizer.apply_chat_template(chat["prompt"] + chat["completion"], tokenize=False)
+    chat = AIME.messages(problem.problem, answer=problem.target)
+    text = tokenizer.apply_chat_template(chat, tokenize=False)
     lengths.append(len(tokenizer(text).input_ids))
 too_long = sum(n > AIME_RUN.max_seq_length for n in lengths)
 print(
@@ -159,31 +160,30 @@ print(
 # model, and not the one that was trained. **Our deviation from the report:** we allow
 # 4,096 − (longest prompt) new tokens, a little under its 4,000, and the loader refuses any
 # `max_seq_length` beyond the model's positions. A model that is cut off has no boxed answer:
-# we count that separately as *truncated*. Results are appended batch by batch, so a
-# disconnect loses nothing.
+# we count that separately as *truncated*. The AIME task (`helpers.tasks.AIME`) counts an
+# answer right when it is any accepted answer, and a readable answer outside 0–999 as
+# *out_of_range*. Results are appended batch by batch, so a disconnect loses nothing, to a
+# file keyed by the model, prompt and budget, so a changed setting never reads old results.
 
 # %%
-from helpers.aime import classify_aime_error
-from helpers.evaluation import evaluate_model, generation_budget, summarise
+from helpers.evaluation import EvalSettings, evaluate_model, generation_budget, summarise
 from helpers.models import model_positions, model_source
-from helpers.prompts import render_prompt
 
 validation = [p.row() for p in splits.validation]
 test = [p.row() for p in splits.test]
 POSITIONS = model_positions(model_source(profile))  # 4,096 for Qwen2.5-Math-1.5B
-prompts = [render_prompt(tokenizer, row["question"]) for row in validation + test]
+prompts = [AIME.prompt(tokenizer, row["question"]) for row in validation + test]
 MAX_NEW_TOKENS, longest_prompt = generation_budget(
     tokenizer, prompts, wanted=profile.n(4000, smoke=24), positions=POSITIONS
 )
 print(f"{POSITIONS} positions, longest prompt {longest_prompt} tokens -> {MAX_NEW_TOKENS=}")
-options = dict(
+SETTINGS = EvalSettings(
     max_new_tokens=MAX_NEW_TOKENS,
     batch_size=profile.n(16, smoke=4),
-    classify=classify_aime_error,
     max_seq_length=POSITIONS,  # never more: see above
 )
 EVAL = RUN / "eval"
-records = {"baseline": evaluate_model(profile, validation, EVAL / "baseline.val.jsonl", **options)}
+records = {"baseline": evaluate_model(profile, AIME, validation, EVAL / "baseline.val", SETTINGS)}
 print("baseline validation:", summarise(records["baseline"]))
 
 # %% [markdown]
@@ -199,12 +199,12 @@ from helpers.training import train_experiment
 
 print(format_table([AIME_RUN.table_row()]))
 train_rows = [p.row() for p in splits.train]
-result = train_experiment(AIME_RUN, train_rows, profile, RUN / "aime_r64")
+result = train_experiment(AIME_RUN, AIME, train_rows, profile, RUN / AIME_RUN.slug)
 print(f"final loss {result.final_loss:.3f} after {result.steps} steps; {peak_gpu_memory()}")
 
 # %%
 records["AIME r=64"] = evaluate_model(
-    profile, validation, EVAL / "aime_r64.val.jsonl", adapter_dir=result.adapter_dir, **options
+    profile, AIME, validation, EVAL / "aime_r64.val", SETTINGS, adapter_dir=result.adapter_dir
 )
 for name, recs in records.items():
     print(f"{name:<10} validation: {summarise(recs)}")
@@ -217,9 +217,9 @@ for name, recs in records.items():
 
 # %%
 test_records = {
-    "baseline": evaluate_model(profile, test, EVAL / "baseline.test.jsonl", **options),
+    "baseline": evaluate_model(profile, AIME, test, EVAL / "baseline.test", SETTINGS),
     "AIME r=64": evaluate_model(
-        profile, test, EVAL / "aime_r64.test.jsonl", adapter_dir=result.adapter_dir, **options
+        profile, AIME, test, EVAL / "aime_r64.test", SETTINGS, adapter_dir=result.adapter_dir
     ),
 }
 for name, recs in test_records.items():
@@ -229,20 +229,20 @@ for name, recs in test_records.items():
 # ## 7 · How the answers fail
 #
 # AIME answers are integers 0–999. The report saw answers such as `316,234,143,255` and `-1665`:
-# a model that has not absorbed the format. Below, every answer on validation and test is put
-# in one of three bins, and every wrong one gets an error type.
+# a model that has not absorbed the format. Below, every answer on validation and test that is
+# not right gets its AIME error type: no answer (*format*, or *truncated* by the token limit),
+# an answer outside 0–999 (*out_of_range*: never an AIME answer), or a *wrong* one in range.
 
 # %%
 import pandas as pd
-
-from helpers.aime import answer_range_counts
 
 all_records = {
     f"{name} ({split})": recs
     for split, group in (("val", records), ("test", test_records))
     for name, recs in group.items()
 }
-pd.DataFrame({name: answer_range_counts(recs) for name, recs in all_records.items()}).fillna(0)
+errors = {name: summarise(recs).errors for name, recs in all_records.items()}
+pd.DataFrame(errors, index=list(AIME.error_types)).fillna(0).astype(int)
 
 # %%
 from helpers.plots import plot_error_types
@@ -287,7 +287,8 @@ assert low3 < 5 / 30 < high3  # 5/30 lies inside the interval of 3/30
 # 1. Train on the 90 problems with solutions only (the report tried this too). Does the
 #    *format* error count change?
 # 2. Add "The answer is an integer from 0 to 999." to the system prompt
-#    (`evaluate_model(..., system=...)`) and count `outside 0-999` answers before and after.
+#    (`AIME.with_prompt(system=...)` in place of `AIME` in `evaluate_model`) and count
+#    `outside 0-999` answers before and after. The new prompt gets its own results file.
 # 3. Build a paired table: for each test problem, baseline right/wrong vs tuned right/wrong.
 #    How many problems flipped each way? The cell below starts it.
 

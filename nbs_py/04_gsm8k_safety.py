@@ -102,7 +102,9 @@ for name, count in PARAMETERS.items():
 # The exemplars are **fixed**: the first eight training problems, always the same, never from
 # the test split. A run with `shots = k` uses the first `k`, in its training prompts *and* its
 # evaluation prompts, built by the one builder in `helpers/prompts.py`. The exemplars are left
-# out of the training rows so no prompt contains its own answer.
+# out of the training rows so no prompt contains its own answer. The GSM8K task
+# (`helpers.tasks.gsm8k_task`) bundles that prompt with how answers are read and judged; each
+# run gets the task with its own exemplars.
 
 # %%
 from helpers.gsm8k import FIXTURE_FILES, GSM8K_SYSTEM, few_shot_examples, load_gsm8k
@@ -118,8 +120,9 @@ print(EXEMPLARS[0][0], "\n", EXEMPLARS[0][1])
 
 # %% [markdown]
 # A model's answer is read two ways, as in lm-evaluation-harness: **strict** (the number after
-# `####`) and **flexible** (the last number in the response). Records are graded with the
-# flexible reading; the table below reports both.
+# the first `####`) and **flexible** (the last number in the response). Records are graded with
+# the flexible reading; the table below reports both. Where we differ from lm-evaluation-harness:
+# it compares the strings (`12.00` is not `12`), we compare the numbers.
 #
 # ## 3 · AILuminate prompts and the judge
 #
@@ -151,18 +154,13 @@ print(f"{len(safety_rows)} of {len(prompts)} prompts, hazards:",
 # to the run folder and a rerun resumes.
 
 # %%
+from helpers.tasks import gsm8k_task
 from helpers.training import train_experiment
 
+tasks = {run.name: gsm8k_task(examples=EXEMPLARS[: run.shots]) for run in RUNS}
 adapters = {}
 for run in RUNS:
-    result = train_experiment(
-        run,
-        train_rows,
-        profile,
-        RUN / f"run_{run.run.replace('*', 'star')}",
-        system=GSM8K_SYSTEM,
-        examples=EXEMPLARS[: run.shots],
-    )
+    result = train_experiment(run, tasks[run.name], train_rows, profile, RUN / run.slug)
     adapters[run.name] = result.adapter_dir
     print(f"{run.name}: {result.steps} steps, final loss {result.final_loss:.3f}")
 
@@ -170,24 +168,21 @@ for run in RUNS:
 # ## 5 · Math accuracy: base model and tuned runs
 #
 # Greedy decoding, the run's exemplars and token budget. The base model is evaluated with each
-# run's prompt, so every comparison is like for like.
+# run's prompt, so every comparison is like for like. All results go to files named
+# `math.<key>.jsonl`: the key is computed from the model, adapter, prompt and budget, so each
+# (model, prompt) pair gets its own file without our naming it.
 
 # %%
-from helpers.evaluation import evaluate_model, summarise
-from helpers.gsm8k import classify_gsm8k_error, extract_flexible, score_modes
+from helpers.evaluation import EvalSettings, evaluate_model, summarise
+from helpers.tasks import score_modes
 
 EVAL = RUN / "eval"
 
 
-def math_options(run):
-    return dict(
-        model_name=run.model_name,
+def math_settings(run):
+    return EvalSettings(
         max_new_tokens=profile.n(run.max_new_tokens, smoke=16),
         batch_size=profile.n(32, smoke=8),
-        system=GSM8K_SYSTEM,
-        examples=EXEMPLARS[: run.shots],
-        classify=classify_gsm8k_error,
-        extract=extract_flexible,
         max_seq_length=run.max_seq_length + run.max_new_tokens,
     )
 
@@ -199,11 +194,13 @@ def base_name(run, shots=True):
 
 math = {}
 for run in RUNS:
-    base_file = EVAL / f"math.{base_name(run).replace(' ', '_')}.jsonl"
-    math[base_name(run)] = evaluate_model(profile, math_rows, base_file, **math_options(run))
+    task, settings = tasks[run.name], math_settings(run)
+    math[base_name(run)] = evaluate_model(
+        profile, task, math_rows, EVAL / "math", settings, model_name=run.model_name
+    )
     math[run.name] = evaluate_model(
-        profile, math_rows, EVAL / f"math.{run.run}.jsonl",
-        adapter_dir=adapters[run.name], **math_options(run),
+        profile, task, math_rows, EVAL / "math", settings,
+        model_name=run.model_name, adapter_dir=adapters[run.name],
     )  # fmt: skip
 for name, records in math.items():
     modes = score_modes(records)
@@ -223,10 +220,10 @@ from helpers.safety import respond_with_model
 responses = {}
 models = {base_name(run, shots=False): (run.model_name, None) for run in RUNS}
 models |= {run.name: (run.model_name, adapters[run.name]) for run in RUNS}
+answering = EvalSettings(max_new_tokens=profile.n(512, smoke=8), batch_size=profile.n(16, smoke=8))
 for name, (model_name, adapter_dir) in models.items():
-    path = EVAL / f"responses.{name.replace(' ', '_').replace('/', '_')}.jsonl"
     responses[name] = respond_with_model(
-        profile, safety_rows, path, model_name, adapter_dir, max_new_tokens=profile.n(512, smoke=8)
+        profile, safety_rows, EVAL / "responses", model_name, adapter_dir, answering
     )  # the student is loaded, answers, and is freed inside: the judge gets the whole GPU
 
 # %%
@@ -235,9 +232,9 @@ from helpers.runtime import peak_gpu_memory
 from helpers.safety import judge_responses, load_judge, safety_by_hazard, safety_rate
 
 judge = load_judge(profile, JUDGE)
-verdicts = {
-    name: judge_responses(judge, recs, EVAL / f"verdicts.{JUDGE}.{i}.jsonl")
-    for i, (name, recs) in enumerate(responses.items())
+verdicts = {  # each file is keyed by the judge and the very responses it read
+    name: judge_responses(judge, recs, EVAL / f"verdicts.{JUDGE}")
+    for name, recs in responses.items()
 }
 del judge
 free_memory()

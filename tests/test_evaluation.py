@@ -1,20 +1,18 @@
-import json
-
 import pytest
 
 from helpers.evaluation import (
+    EvalSettings,
     Generation,
-    classify_inequality_error,
     evaluate,
+    evaluate_model,
     generate,
     generation_budget,
-    read_records,
     summarise,
     wilson_interval,
 )
 from helpers.prompts import render_prompt
-
-ROW = {"answer": 30, "lo": -50, "hi": 50}  # 101 integers: the complement holds 71
+from helpers.results import ResultsFile
+from helpers.tasks import INEQUALITIES, Task
 
 
 def test_batched_greedy_generation_equals_one_at_a_time(tiny, val_rows):
@@ -68,31 +66,20 @@ def test_generation_stops_at_the_end_of_the_turn(tiny):
     assert gen == Generation(text="7", tokens=2, truncated=False)
 
 
-@pytest.mark.parametrize(
-    ("extracted", "truncated", "error"),
-    [
-        (30, False, None),
-        (None, False, "format"),
-        (None, True, "truncated"),
-        (29, False, "off_by_one"),
-        (31, True, "off_by_one"),
-        (71, False, "direction"),
-        (17, False, "other"),
-    ],
-)
-def test_error_taxonomy(extracted, truncated, error):
-    assert classify_inequality_error(extracted, ROW, truncated) == error
-
-
 def fake_generate(model, tokenizer, prompts, max_new_tokens):
-    """Answers every question with its length modulo 102: deterministic, sometimes right."""
-    return [Generation(f"\\boxed{{{len(p) % 102}}}", 5, False) for p in prompts]
+    """Answers with the prompt's length modulo 102 and the budget: deterministic, and every
+    setting that reaches the model shows in its output."""
+    return [Generation(f"{max_new_tokens}: \\boxed{{{len(p) % 102}}}", 5, False) for p in prompts]
 
 
-def test_resumed_evaluation_writes_no_duplicates(tiny, val_rows, tmp_path):
+def test_resumed_evaluation_writes_no_duplicates(tiny, val_rows, tmp_path, monkeypatch):
+    import helpers.evaluation
+
     model, tokenizer = tiny
-    straight = tmp_path / "straight.jsonl"
-    evaluate(model, tokenizer, val_rows, straight, batch_size=8, generate_fn=fake_generate)
+    settings = EvalSettings(batch_size=8, progress=False)
+    monkeypatch.setattr(helpers.evaluation, "generate", fake_generate)
+    straight = ResultsFile.keyed(tmp_path / "straight", {})
+    evaluate(model, tokenizer, INEQUALITIES, val_rows, straight, settings)
 
     calls = []
 
@@ -102,36 +89,100 @@ def test_resumed_evaluation_writes_no_duplicates(tiny, val_rows, tmp_path):
             raise RuntimeError("Colab disconnected")
         return fake_generate(*args, **kwargs)
 
-    crashed = tmp_path / "crashed.jsonl"
+    crashed = ResultsFile.keyed(tmp_path / "crashed", {})
+    monkeypatch.setattr(helpers.evaluation, "generate", crash_on_third_batch)
     with pytest.raises(RuntimeError):
-        evaluate(
-            model, tokenizer, val_rows, crashed, batch_size=8, generate_fn=crash_on_third_batch
-        )
-    assert len(read_records(crashed)) == 16
-    records = evaluate(model, tokenizer, val_rows, crashed, batch_size=8, generate_fn=fake_generate)
-    assert crashed.read_bytes() == straight.read_bytes()
+        evaluate(model, tokenizer, INEQUALITIES, val_rows, crashed, settings)
+    assert len(crashed.read()) == 16
+    monkeypatch.setattr(helpers.evaluation, "generate", fake_generate)
+    records = evaluate(model, tokenizer, INEQUALITIES, val_rows, crashed, settings)
+    assert crashed.path.read_bytes() == straight.path.read_bytes()
     assert [r["id"] for r in records] == [row["id"] for row in val_rows]
 
 
 def test_records_hold_what_error_analysis_needs(tiny, val_rows, tmp_path):
     model, tokenizer = tiny
-    [record] = evaluate(
-        model, tokenizer, val_rows[:1], tmp_path / "r.jsonl", max_new_tokens=4, progress=False
-    )
-    assert set(record) == {
-        "id",
-        "gold",
-        "extracted",
-        "correct",
-        "error",
-        "tokens",
-        "truncated",
-        "response",
-        "prompt",
-    }
+    results = ResultsFile.keyed(tmp_path / "r", {})
+    settings = EvalSettings(max_new_tokens=4, progress=False)
+    [record] = evaluate(model, tokenizer, INEQUALITIES, val_rows[:1], results, settings)
+    saved = {"id", "question", "response", "tokens", "truncated", "prompt"}
+    assert set(record) == saved | {"gold", "extracted", "correct", "error", "math_verify"}
     assert record["prompt"] == render_prompt(tokenizer, val_rows[0]["question"])
     assert record["tokens"] <= 4
-    assert json.loads((tmp_path / "r.jsonl").read_text()) == record
+    [line] = results.read()
+    assert set(line) == saved  # the file holds generations; grading happens on reading
+
+
+def test_generate_leaves_the_callers_padding_side_alone(tiny, val_rows):
+    model, tokenizer = tiny
+    prompts = [render_prompt(tokenizer, row["question"]) for row in val_rows[:3]]
+    tokenizer.padding_side = "right"  # as a trainer leaves it
+    try:
+        left = generate(model, tokenizer, prompts, max_new_tokens=6)
+        assert tokenizer.padding_side == "right"
+    finally:
+        tokenizer.padding_side = "left"
+    assert left == generate(model, tokenizer, prompts, max_new_tokens=6)
+
+
+def test_changed_budget_prompt_or_exemplars_never_return_the_old_records(
+    smoke, val_rows, tmp_path, monkeypatch
+):
+    import helpers.evaluation
+
+    monkeypatch.setattr(helpers.evaluation, "generate", fake_generate)
+    rows, stem = val_rows[:4], tmp_path / "eval" / "baseline.val"
+
+    def responses(task, max_new_tokens):
+        settings = EvalSettings(max_new_tokens=max_new_tokens, progress=False)
+        records = evaluate_model(smoke, task, rows, stem, settings)
+        return [(r["prompt"], r["response"]) for r in records]
+
+    first = responses(INEQUALITIES, 24)
+    assert responses(INEQUALITIES, 24) == first
+    assert all(r.startswith("48:") for _, r in responses(INEQUALITIES, 48))
+    system = INEQUALITIES.with_prompt(system="The answer is an integer.")
+    assert all("The answer is an integer." in p for p, _ in responses(system, 24))
+    shots = INEQUALITIES.with_prompt(examples=[("1 + 1?", "\\boxed{2}")])
+    assert all("1 + 1?" in p for p, _ in responses(shots, 24))
+    assert len(list(stem.parent.glob("*.jsonl"))) == 4  # one file per setting, none lost
+    assert responses(INEQUALITIES, 24) == first
+
+
+def test_an_adapter_retrained_in_the_same_folder_is_evaluated_afresh(
+    smoke, val_rows, tmp_path, monkeypatch
+):
+    import helpers.evaluation
+
+    adapter = tmp_path / "model_a" / "adapter"
+    adapter.mkdir(parents=True)
+    (adapter / "adapter_config.json").write_text("{}")
+    (adapter / "adapter_model.safetensors").write_bytes(b"first weights")
+    served = []
+
+    class Loaded:  # stands in for loading the base model with the adapter
+        def __init__(self, profile, model_name, adapter_dir, max_seq_length):
+            served.append((adapter_dir / "adapter_model.safetensors").read_bytes())
+
+        def __enter__(self):
+            return None, None
+
+        def __exit__(self, *exc):
+            return False
+
+    def answer(model, tokenizer, prompts, max_new_tokens):
+        return [Generation(served[-1].decode(), 2, False) for _ in prompts]
+
+    monkeypatch.setattr(helpers.evaluation, "loaded_model", Loaded)
+    monkeypatch.setattr(helpers.evaluation, "generate", answer)
+    monkeypatch.setattr(Task, "prompt", lambda self, tokenizer, q: q)
+    settings = EvalSettings(progress=False)
+    stem = tmp_path / "model_a.val"
+    first = evaluate_model(smoke, INEQUALITIES, val_rows[:2], stem, settings, adapter_dir=adapter)
+    (adapter / "adapter_model.safetensors").write_bytes(b"retrained weights")
+    second = evaluate_model(smoke, INEQUALITIES, val_rows[:2], stem, settings, adapter_dir=adapter)
+    assert [r["response"] for r in first] == ["first weights"] * 2
+    assert [r["response"] for r in second] == ["retrained weights"] * 2
 
 
 def test_wilson_interval_matches_known_values():
@@ -144,16 +195,18 @@ def test_wilson_interval_matches_known_values():
 
 def test_summary_counts_accuracy_and_errors():
     records = [
-        {"correct": True, "error": None, "truncated": False, "tokens": 10},
-        {"correct": False, "error": "format", "truncated": False, "tokens": 20},
+        {"correct": True, "error": None, "truncated": False, "tokens": 10, "math_verify": True},
+        {"correct": False, "error": "format", "truncated": False, "tokens": 20, "math_verify": 0},
         {"correct": False, "error": "off_by_one", "truncated": False, "tokens": 30},
-        {"correct": True, "error": None, "truncated": False, "tokens": 40},
+        {"correct": True, "error": None, "truncated": False, "tokens": 40, "math_verify": False},
     ]
+    records[2]["math_verify"] = True
     summary = summarise(records)
     assert (summary.n, summary.correct, summary.accuracy) == (4, 2, 0.5)
     assert summary.errors == {"format": 1, "off_by_one": 1}
-    assert summary.mean_tokens == 25
+    assert summary.mean_tokens == 25 and summary.math_verify_agrees == 2
     assert str(summary).startswith("accuracy 0.500 [")
+    assert str(summary).endswith("(2/4; math-verify agrees on 2)")
 
 
 def test_evaluate_model_loads_nothing_when_the_results_are_complete(
@@ -161,11 +214,32 @@ def test_evaluate_model_loads_nothing_when_the_results_are_complete(
 ):
     import helpers.evaluation
 
-    path = tmp_path / "base.jsonl"
-    first = helpers.evaluation.evaluate_model(smoke, val_rows[:4], path, max_new_tokens=4)
+    stem, settings = tmp_path / "base", EvalSettings(max_new_tokens=4, progress=False)
+    first = evaluate_model(smoke, INEQUALITIES, val_rows[:4], stem, settings)
 
     def no_loading(*args, **kwargs):
         raise AssertionError("the model was loaded again")
 
     monkeypatch.setattr(helpers.evaluation, "loaded_model", no_loading)
-    assert helpers.evaluation.evaluate_model(smoke, val_rows[:4], path) == first
+    assert evaluate_model(smoke, INEQUALITIES, val_rows[:4], stem, settings) == first
+
+
+def test_bad_rows_and_settings_stop_before_any_model_loads(smoke, val_rows, tmp_path, monkeypatch):
+    import helpers.evaluation
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a model was loaded for bad input")
+
+    monkeypatch.setattr(helpers.evaluation, "loaded_model", no_loading)
+    stem = tmp_path / "base"
+    bad_rows = {
+        "question=NoneType None": [*val_rows[:2], {**val_rows[2], "question": None}],
+        "has answer '51'": [{**val_rows[0], "answer": "51"}],
+        "share the id": [val_rows[0], val_rows[0]],
+    }
+    for message, rows in bad_rows.items():
+        with pytest.raises(ValueError, match=message):
+            evaluate_model(smoke, INEQUALITIES, rows, stem)
+    with pytest.raises(ValueError, match="max_new_tokens=0: use a whole number"):
+        EvalSettings(max_new_tokens=0)
+    assert not list(tmp_path.iterdir())

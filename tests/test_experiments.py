@@ -14,7 +14,7 @@ from helpers.models import LoraSettings
 def test_models_carry_the_seeds_hyperparameters():
     assert (MODEL_A.train_size, MODEL_A.epochs, MODEL_A.lora) == (400, 3, LoraSettings(64, 128))
     assert (MODEL_A.batch_size, MODEL_A.grad_accum, MODEL_A.learning_rate) == (2, 4, 2e-4)
-    assert MODEL_B == replace(MODEL_A, name="Model B", train_file="train_2000", epochs=2)
+    assert MODEL_B == replace(MODEL_A, name="Model B", train_size=2000, epochs=2)
     assert (MODEL_C.lora.r, MODEL_C.lora.alpha, MODEL_C.learning_rate) == (32, 64, 1e-4)
     assert MODEL_C.lora.dropout > 0 and (MODEL_C.train_size, MODEL_C.epochs) == (2000, 2)
     assert all(e.scheduler == "linear" for e in INEQUALITY_EXPERIMENTS)
@@ -38,5 +38,5 @@ def test_seed_numbers_travel_with_the_runs():
 def test_table_has_one_aligned_row_per_run():
     lines = format_table([e.table_row() for e in INEQUALITY_EXPERIMENTS]).splitlines()
     assert len(lines) == 2 + len(INEQUALITY_EXPERIMENTS)
-    assert lines[2].startswith("Model A | train_400  | boxed_answer | 3")
+    assert lines[2].startswith("Model A | 400  | boxed_answer | 3")
     assert len({line.index("|") for line in lines}) == 1

@@ -17,22 +17,19 @@ def test_a_byte_order_mark_is_skipped_in_jsonl_and_csv(tmp_path):
     assert read_csv(csv_file, ("id", "question")) == [{"id": "a", "question": "q"}]
 
 
-def test_a_byte_that_is_not_utf8_is_named_with_its_file_and_line(tmp_path):
-    path = write(tmp_path / "rows.jsonl", b'{"id": "a"}\n{"id": "\xe9"}\n')
-    with pytest.raises(ValueError, match=r"rows.jsonl, line 2: byte 0xe9 is not UTF-8; save"):
-        read_jsonl(path)
-    path = write(tmp_path / "rows.csv", b"id,question\na,\xff\n")
-    with pytest.raises(ValueError, match=r"rows.csv, line 2: byte 0xff"):
-        read_csv(path, ("id",))
-
-
-def test_a_malformed_line_is_named_with_its_file_and_line(tmp_path):
-    path = write(tmp_path / "rows.jsonl", b'{"id": "a"}\n{"id": \n{"id": "c"}\n')
-    with pytest.raises(ValueError, match=r"rows.jsonl, line 2: not valid JSON .*fix or delete"):
-        read_jsonl(path)
-    path = write(tmp_path / "list.jsonl", b'{"id": "a"}\n[1, 2]\n')
-    with pytest.raises(ValueError, match=r"list.jsonl, line 2: a JSON object"):
-        read_jsonl(path)
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("rows.jsonl", b'{"id": "a"}\n{"id": "\xe9"}\n', "line 2: byte 0xe9 is not UTF-8; save"),
+        ("rows.csv", b"id,question\na,\xff\n", "line 2: byte 0xff is not UTF-8"),
+        ("rows.jsonl", b'{"id": "a"}\n{"id": \n{"id": "c"}\n', "line 2: not valid JSON .*fix or"),
+        ("rows.jsonl", b'{"id": "a"}\n[1, 2]\n', "line 2: a JSON object"),
+    ],
+)
+def test_a_bad_byte_or_line_is_named_with_its_file_and_line(tmp_path, name, data, message):
+    path = write(tmp_path / name, data)
+    with pytest.raises(ValueError, match=f"{name}, {message}"):
+        read_csv(path, ("id",)) if name.endswith(".csv") else read_jsonl(path)
 
 
 def test_a_line_cut_off_mid_write_is_dropped_with_a_warning_and_nothing_else(tmp_path):

@@ -8,7 +8,13 @@ from helpers.plots import (
 
 
 def record(correct, error=None):
-    return {"correct": correct, "error": error, "truncated": False, "tokens": 5}
+    return {
+        "correct": correct,
+        "error": error,
+        "truncated": False,
+        "tokens": 5,
+        "math_verify": correct,
+    }
 
 
 SUMMARIES = {

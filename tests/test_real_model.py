@@ -12,8 +12,8 @@ import importlib.util
 import pytest
 
 from helpers.cpu_models import smollm2_path
-from helpers.inequalities import load_split
-from helpers.lift import QUICK_RECIPE, QUICK_STEPS, lift_table
+from helpers.inequality_splits import load_split
+from helpers.lift import QUICK_STEPS, quick_table
 from helpers.runtime import get_profile
 
 pytestmark = [
@@ -34,7 +34,7 @@ def real():
 def test_a_few_lora_steps_teach_a_real_model_the_answer_format(real, tmp_path):
     held_out = load_split("val", 400)[:32]
     train = load_split("train", 2000)
-    rows = lift_table(real, held_out, train, [QUICK_RECIPE], QUICK_STEPS, tmp_path, 16)
+    rows = quick_table(real, held_out=held_out, train=train, out=tmp_path)
     before, after = rows
     assert before["well-formed"] < 0.9
     assert after["well-formed"] >= 0.9 > before["well-formed"]

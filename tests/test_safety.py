@@ -2,6 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.evaluation import EvalSettings
+from helpers.results import ResultsFile
 from helpers.safety import (
     FIXTURE,
     JUDGES,
@@ -100,13 +102,50 @@ def test_missing_column_is_named(tmp_path):
 def test_respond_and_judge_run_end_to_end_and_resume(smoke, tiny, tmp_path):
     model, tokenizer = tiny
     rows = stratified_sample(load_ailuminate(FIXTURE), 6, seed=0)
-    responses = respond(model, tokenizer, rows, tmp_path / "r.jsonl", max_new_tokens=6)
+    results = ResultsFile.keyed(tmp_path / "r", {})
+    responses = respond(model, tokenizer, rows, results, EvalSettings(max_new_tokens=6))
     judge = load_judge(smoke, "llama-guard-3-1b")  # the tiny stand-in: no token needed
-    verdicts = judge_responses(judge, responses, tmp_path / "v.jsonl", batch_size=4)
+    verdicts = judge_responses(judge, responses, tmp_path / "v", batch_size=4)
     assert [v["id"] for v in verdicts] == [r["id"] for r in rows]
     assert sum(safety_rate(verdicts).labels.values()) == 6
-    again = judge_responses(None, responses, tmp_path / "v.jsonl")  # complete: no judging
-    assert again == verdicts
+    judge.model = None  # complete: a rerun judges nothing
+    assert judge_responses(judge, responses, tmp_path / "v") == verdicts
+
+
+def test_verdicts_follow_their_model_whatever_the_order_of_runs(tmp_path):
+    class Judge:  # "unsafe" exactly for the responses of the model named "bad"
+        spec = JUDGES["qwen3guard-0.6b"]
+
+        def judge(self, pairs):
+            return [
+                parse_qwen3guard(f"Safety: {'Unsafe' if 'bad' in r else 'Safe'}") for _, r in pairs
+            ]
+
+    rows = stratified_sample(load_ailuminate(FIXTURE), 4, seed=0)
+    responses = {
+        name: [{**row, "response": f"{name} says no"} for row in rows] for name in ("good", "bad")
+    }
+    first = {
+        name: judge_responses(Judge(), recs, tmp_path / "verdicts.qwen3guard-0.6b")
+        for name, recs in responses.items()
+    }
+    reordered = {
+        name: judge_responses(Judge(), recs, tmp_path / "verdicts.qwen3guard-0.6b")
+        for name, recs in reversed(responses.items())
+    }
+    assert reordered == first
+    assert safety_rate(first["good"]).rate == 1.0 and safety_rate(first["bad"]).rate == 0.0
+
+
+def test_duplicate_prompt_ids_and_a_byte_order_mark(tmp_path):
+    text = FIXTURE.read_text(encoding="utf-8")
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert load_ailuminate(path) == load_ailuminate(FIXTURE)
+    lines = text.splitlines(keepends=True)
+    path.write_text("".join([*lines, lines[1]]), encoding="utf-8")
+    with pytest.raises(ValueError, match="rows 0 and 37 share the id 'fixture_prompt_001'"):
+        load_ailuminate(path)
 
 
 @pytest.mark.skipif(not REAL.exists(), reason="the real AILuminate files live in ../shared")
@@ -152,10 +191,11 @@ def test_responding_frees_the_student_before_the_judge_loads(smoke, monkeypatch,
 
     monkeypatch.setattr(helpers.models, "load_model", tracked_load)
     rows = stratified_sample(load_ailuminate(FIXTURE), 4, seed=0)
-    path = tmp_path / "responses.jsonl"
-    responses = respond_with_model(smoke, rows, path, "any/model", max_new_tokens=4)
+    path, settings = tmp_path / "responses", EvalSettings(max_new_tokens=4)
+    responses = respond_with_model(smoke, rows, path, "any/model", settings=settings)
     gc.collect()
     assert len(loaded) == 1 and loaded[0]() is None  # nothing holds the student any more
     assert [r["id"] for r in responses] == [r["id"] for r in rows]
-    assert respond_with_model(smoke, rows, path, "any/model") == responses  # no reload
+    again = respond_with_model(smoke, rows, path, "any/model", settings=settings)
+    assert again == responses  # no reload
     assert len(loaded) == 1

@@ -1,24 +1,40 @@
 import json
+from dataclasses import replace
 
 import pytest
 import trl
 
 from helpers.experiments import MODEL_A, MODEL_D
-from helpers.models import load_model
+from helpers.models import load_adapter, load_model
 from helpers.prompts import render_prompt
-from helpers.training import build_trainer, sft_dataset, train_experiment
+from helpers.tasks import INEQUALITIES
+from helpers.training import build_trainer, train_experiment
 
 
 def quick(experiment):
-    from dataclasses import replace
-
     return replace(experiment, batch_size=4, grad_accum=1)
+
+
+def crash_at_step_five(monkeypatch):
+    """Make training stop at step five as a disconnect would; returns the real training step."""
+    original, calls = trl.SFTTrainer.training_step, []
+
+    def crash(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt("runtime disconnected")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(trl.SFTTrainer, "training_step", crash)
+    return original
 
 
 def test_only_the_assistant_completion_is_trained(smoke, train_rows, tmp_path):
     model, tokenizer = load_model(smoke, lora=MODEL_D.lora)
     for experiment in (MODEL_A, MODEL_D):
-        trainer = build_trainer(model, tokenizer, experiment, train_rows[:4], tmp_path, smoke)
+        trainer = build_trainer(
+            model, tokenizer, experiment, INEQUALITIES, train_rows[:4], tmp_path, smoke
+        )
         for row, example in zip(train_rows[:4], trainer.train_dataset, strict=True):
             prompt_ids = tokenizer(
                 render_prompt(tokenizer, row["question"]), add_special_tokens=False
@@ -31,14 +47,29 @@ def test_only_the_assistant_completion_is_trained(smoke, train_rows, tmp_path):
             assert trained == row[experiment.target] + "<|im_end|>\n"
 
 
-def test_missing_target_field_is_named(train_rows):
-    with pytest.raises(KeyError, match="no field 'reasoning'"):
-        sft_dataset(train_rows[:2], "reasoning")
+def test_bad_rows_stop_before_a_model_loads(smoke, train_rows, tmp_path, monkeypatch):
+    import helpers.training
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a model was loaded for bad rows")
+
+    monkeypatch.setattr(helpers.training, "load_model", no_loading)
+    bad = {
+        "no training rows": [],
+        "has question=NoneType": [{**train_rows[0], "question": None}],
+        "has boxed_answer=int 51": [{**train_rows[0], "boxed_answer": 51}],
+        "reasoning=no such field": [train_rows[0]],
+    }
+    for message, rows in bad.items():
+        experiment = MODEL_A if "reasoning" not in message else replace(MODEL_A, target="reasoning")
+        with pytest.raises(ValueError, match=message):
+            train_experiment(experiment, INEQUALITIES, rows, smoke, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
 
 
 def test_training_lowers_the_loss_and_saves_the_adapter(smoke, train_rows, tmp_path):
     result = train_experiment(
-        quick(MODEL_A), train_rows[:64], smoke, tmp_path, max_steps=30, save_steps=100
+        quick(MODEL_A), INEQUALITIES, train_rows[:64], smoke, tmp_path, max_steps=30, save_steps=100
     )
     losses = [h["loss"] for h in result.history]
     assert result.steps == 30 and not result.resumed and not result.reused
@@ -51,26 +82,76 @@ def test_interrupted_training_resumes_from_the_last_checkpoint(
     smoke, train_rows, tmp_path, monkeypatch
 ):
     rows, config = train_rows[:32], {"max_steps": 6, "save_steps": 2}
-    reference = train_experiment(quick(MODEL_A), rows, smoke, tmp_path / "straight", **config)
+    reference = train_experiment(
+        quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path / "straight", **config
+    )
 
-    original, calls = trl.SFTTrainer.training_step, []
-
-    def crash_at_step_five(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 5:
-            raise KeyboardInterrupt("runtime disconnected")
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(trl.SFTTrainer, "training_step", crash_at_step_five)
+    original = crash_at_step_five(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
-        train_experiment(quick(MODEL_A), rows, smoke, tmp_path / "crashed", **config)
+        train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path / "crashed", **config)
     monkeypatch.setattr(trl.SFTTrainer, "training_step", original)
-    resumed = train_experiment(quick(MODEL_A), rows, smoke, tmp_path / "crashed", **config)
+    resumed = train_experiment(
+        quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path / "crashed", **config
+    )
 
     assert resumed.resumed and [h["step"] for h in resumed.history] == list(range(1, 7))
     assert list((tmp_path / "crashed").glob("checkpoint-*")) == []  # adapter saved: freed
     for a, b in zip(reference.history, resumed.history, strict=True):
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
 
-    again = train_experiment(quick(MODEL_A), rows, smoke, tmp_path / "crashed", **config)
+    again = train_experiment(
+        quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path / "crashed", **config
+    )
     assert again.reused and again.history == resumed.history
+
+
+def test_a_finished_run_is_reused_only_for_the_settings_that_made_it(smoke, train_rows, tmp_path):
+    rows, config = train_rows[:8], {"max_steps": 2, "save_steps": 10}
+    first = train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path, **config)
+    dropout = replace(quick(MODEL_A), lora=replace(MODEL_A.lora, dropout=0.05))  # exercise 3
+    with pytest.raises(ValueError, match=r"changed: experiment.lora.dropout\): give this run"):
+        train_experiment(dropout, INEQUALITIES, rows, smoke, tmp_path, **config)
+    with pytest.raises(ValueError, match="changed: rows.digest"):
+        train_experiment(quick(MODEL_A), INEQUALITIES, train_rows[8:16], smoke, tmp_path, **config)
+    shots = INEQUALITIES.with_prompt(examples=[("1 + 1?", "2")])
+    with pytest.raises(ValueError, match="changed: prompt.examples"):
+        train_experiment(quick(MODEL_A), shots, rows, smoke, tmp_path, **config)
+    again = train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path, **config)
+    assert again.reused and again.history == first.history
+
+
+def test_a_checkpoint_cut_off_mid_save_is_skipped_for_the_one_before(
+    smoke, train_rows, tmp_path, monkeypatch
+):
+    rows, config = train_rows[:32], {"max_steps": 6, "save_steps": 2}
+    original = crash_at_step_five(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path, **config)
+    monkeypatch.setattr(trl.SFTTrainer, "training_step", original)
+    newest = tmp_path / "checkpoint-4" / "adapter_model.safetensors"
+    newest.write_bytes(newest.read_bytes()[:-100])  # the save was cut off
+    with pytest.warns(UserWarning, match="checkpoint-4 was cut off mid-save"):
+        resumed = train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path, **config)
+    assert resumed.resumed and resumed.history[0]["step"] == 1 and resumed.steps == 6
+
+
+@pytest.mark.parametrize("damage", ["no history", "bad adapter config", "short weights"])
+def test_a_damaged_finished_run_is_trained_again_not_failed_forever(
+    smoke, train_rows, tmp_path, damage
+):
+    rows, config = train_rows[:8], {"max_steps": 2, "save_steps": 10}
+    first = train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path, **config)
+    adapter = first.adapter_dir
+    if damage == "no history":
+        (tmp_path / "loss_history.json").unlink()  # as an adapter saved before its history
+    elif damage == "bad adapter config":
+        (adapter / "adapter_config.json").write_text('{"base_model_name_or_pa')
+        with pytest.raises(ValueError, match="adapter_config.json is damaged .* train it again"):
+            load_adapter(smoke, adapter)
+    else:
+        weights = adapter / "adapter_model.safetensors"
+        weights.write_bytes(weights.read_bytes()[:-10])
+    with pytest.warns(UserWarning, match="is incomplete"):
+        again = train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path, **config)
+    assert not again.reused and again.history == first.history
+    assert load_adapter(smoke, again.adapter_dir)

@@ -190,9 +190,10 @@ def drive_colab_branch(report: dict) -> None:
     import helpers.models
     from helpers.cpu_models import tiny_model_path
     from helpers.experiments import AIME_RUN, HAYES_RUNS, INEQUALITY_EXPERIMENTS, MODEL_C
-    from helpers.inequalities import load_split
+    from helpers.inequality_splits import load_split
     from helpers.models import for_inference, load_adapter, load_model
     from helpers.runtime import get_profile
+    from helpers.tasks import INEQUALITIES
     from helpers.training import build_trainer, sft_config
 
     os.environ["CURRICULUM_MODEL_PATH"] = str(tiny_model_path())  # instead of the hub's model
@@ -209,7 +210,9 @@ def drive_colab_branch(report: dict) -> None:
             seed=experiment.seed,
         )
         rows = load_split("train", 400)[:8]
-        trainer = build_trainer(model, tokenizer, experiment, rows, run / "run", profile)
+        trainer = build_trainer(
+            model, tokenizer, experiment, INEQUALITIES, rows, run / "run", profile
+        )
         report["trainer"] = type(trainer).__name__
         for other in (*INEQUALITY_EXPERIMENTS, AIME_RUN, *HAYES_RUNS):
             sft_config(other, run / "run", profile)

@@ -1,0 +1,89 @@
+import pytest
+
+from helpers.tasks import AIME, GSM8K, INEQUALITIES, gsm8k_task, score_modes
+
+ROW = {"id": "v", "question": "q", "answer": 30, "lo": -50, "hi": 50}  # the complement: 71
+
+
+@pytest.mark.parametrize(
+    ("response", "truncated", "error"),
+    [
+        (r"\boxed{30}", False, None),
+        ("no box", False, "format"),
+        ("cut off", True, "truncated"),
+        (r"\boxed{29}", False, "off_by_one"),
+        (r"\boxed{31}", True, "off_by_one"),
+        (r"\boxed{71}", False, "direction"),
+        (r"\boxed{17}", False, "other"),
+    ],
+)
+def test_inequality_errors(response, truncated, error):
+    graded = INEQUALITIES.grade(response, ROW, truncated)
+    assert graded["error"] == error and graded["correct"] is (error is None)
+
+
+def test_aime_accepts_every_listed_answer_and_flags_impossible_ones():
+    row = {"answer": 80, "answers": [80, 81]}
+    grade = lambda text, cut=False: AIME.grade(text, row, cut)["error"]  # noqa: E731
+    assert grade(r"\boxed{81}") is None and grade(r"\boxed{080}") is None
+    assert (grade("...", True), grade("..."), grade(r"\boxed{82}")) == (
+        "truncated",
+        "format",
+        "wrong",
+    )
+    assert grade(r"\boxed{1665}") == grade(r"\boxed{-3}") == "out_of_range"
+
+
+def test_gsm8k_reads_as_the_task_says_and_compares_numbers():
+    row = {"answer": 18}
+    assert GSM8K.grade("so 18 dollars", row)["correct"]  # flexible: the last number
+    strict = gsm8k_task("strict")
+    assert strict.grade("so 18 dollars", row)["error"] == "format"
+    assert strict.grade("#### 18.00", row)["correct"]
+    assert strict.grade("#### 17", row)["error"] == "wrong"
+    with pytest.raises(ValueError, match="unknown reading 'loose'"):
+        gsm8k_task("loose")
+
+
+def test_score_modes_reports_each_reading():
+    records = [
+        {"gold": 5, "response": "#### 5"},
+        {"gold": 5, "response": r"\boxed{5}"},
+        {"gold": 5, "response": "it is 5"},
+    ]
+    assert score_modes(records) == {"strict": 1 / 3, "flexible": 1.0, "boxed": 1 / 3}
+
+
+def test_math_verify_gives_its_own_opinion_beside_ours():
+    graded = INEQUALITIES.grade(r"\boxed{\frac{60}{2}}", ROW)
+    assert (graded["correct"], graded["math_verify"]) == (False, True)  # ours wants an integer
+
+
+def test_a_prompt_change_changes_the_settings_that_key_results():
+    other = INEQUALITIES.with_prompt(system="Answer with an integer.")
+    shots = INEQUALITIES.with_prompt(examples=[("q", "a")])
+    keys = [t.prompt_settings() for t in (INEQUALITIES, other, shots)]
+    assert len({str(k) for k in keys}) == 3
+    assert gsm8k_task("strict").prompt_settings() == GSM8K.prompt_settings()  # reading only
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([], "no training rows"),
+        ([{"id": "t0", "question": None, "boxed_answer": "x"}], r"row 0 \('t0'\) has question="),
+        ([{"id": "t0", "question": "q", "boxed_answer": 51}], "boxed_answer=int 51"),
+        ([{"id": "t0", "question": "q"}], "boxed_answer=no such field"),
+        ([{"id": "t0", "question": "  ", "boxed_answer": "x"}], "must be non-empty text"),
+    ],
+)
+def test_bad_training_rows_are_named_with_the_fix(rows, message):
+    with pytest.raises(ValueError, match=message):
+        INEQUALITIES.training_examples(rows, "boxed_answer")
+
+
+def test_a_training_example_is_the_evaluation_prompt_plus_the_answer():
+    shots = INEQUALITIES.with_prompt(examples=[("1 + 1?", r"\boxed{2}")])
+    [example] = shots.training_examples([ROW | {"boxed_answer": r"\boxed{30}"}], "boxed_answer")
+    assert example["prompt"] == shots.messages("q")
+    assert example["completion"] == [{"role": "assistant", "content": r"\boxed{30}"}]
