@@ -356,6 +356,7 @@ def test_a_problem_in_two_splits_is_caught():
         check_disjoint(splits)
 
 
+@pytest.mark.skipif(not REAL.exists(), reason="the real AIME files live in ../shared/data/real")
 def test_real_sources_give_the_seeds_counts():
     splits = aime_splits(REAL_SOURCES)
     assert splits.counts() == {"train": 890, "validation": 60, "test": 30}
