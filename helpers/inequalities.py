@@ -176,6 +176,23 @@ def solve(ineq: Inequality) -> Solution:
     return Solution(a, b, op, bound, lower, upper, upper - lower + 1)
 
 
+def canonical_form(ineq: Inequality) -> tuple:
+    """The problem after one line of algebra: ``(lo, hi, op', bound)`` for ``x op' bound``
+    (``bound = B / A`` as an exact Fraction, ``op'`` flipped when ``A < 0``), or
+    ``(lo, hi, "always" | "never", None)`` when the ``x`` terms cancel. Two problems with the
+    same form are twins: the same integers satisfy them, so they have the same answer.
+
+    >>> canonical_form(Inequality(5, -10, "<", -4, -2, -50, 50))  # 5x - 10 < -4x - 2
+    (-50, 50, '<', Fraction(8, 9))
+    >>> canonical_form(Inequality(-9, 0, ">", 0, -8, -50, 50))  # -9x > -8: the same problem
+    (-50, 50, '<', Fraction(8, 9))
+    """
+    s = solve(ineq)
+    if s.bound is None:
+        return ineq.lo, ineq.hi, "always" if s.count else "never", None
+    return ineq.lo, ineq.hi, s.op, s.bound
+
+
 def count_solutions(ineq: Inequality) -> int:
     """How many integers in ``[lo, hi]`` satisfy the inequality (closed form)."""
     return solve(ineq).count

@@ -26,6 +26,7 @@ from helpers.inequalities import (
     FAITHFUL,
     GeneratorSettings,
     Inequality,
+    canonical_form,
     count_solutions,
     sample_inequality,
     worked_solution,
@@ -35,8 +36,19 @@ from helpers.runtime import REPO_ROOT
 DATA_DIR = REPO_ROOT / "data" / "inequalities"
 SEED = 20251201  # the seed of the committed data files; the regeneration test uses it
 SPLIT_SIZES = {"test": 400, "val": 400, "train": 2000}
+# Beyond the seed: problems whose canonical form (``canonical_form``) no training problem has,
+# so a model cannot answer them by recalling a training twin. Drawn after the splits above,
+# from their own seed; each form belongs to one of the two novel splits only.
+NOVEL_SIZES = {"val_novel": 400, "test_novel": 400}
+NOVEL_SEED = SEED + 1
 # Files written for each split: the seed's sizes (train 400, val/test 40) are prefixes of ours.
-FILE_SIZES = {"train": (400, 2000), "val": (40, 400), "test": (40, 400)}
+FILE_SIZES = {
+    "train": (400, 2000),
+    "val": (40, 400),
+    "test": (40, 400),
+    "val_novel": (400,),
+    "test_novel": (400,),
+}
 
 
 def generate_unique(
@@ -99,10 +111,37 @@ def from_row(row: dict) -> Inequality:
     return Inequality(*(row[k] for k in ("a1", "b1", "op", "a2", "b2", "lo", "hi")))
 
 
+def make_novel_splits(
+    existing: dict[str, list[Inequality]],
+    settings: GeneratorSettings = FAITHFUL,
+    seed: int = NOVEL_SEED,
+) -> dict[str, list[Inequality]]:
+    """Problems of ``settings`` whose canonical form no training problem of ``existing`` has,
+    and that are none of its problems. The first time a form is drawn, a coin decides which
+    novel split owns it, so no form is in both."""
+    known = {canonical_form(p) for p in existing["train"]}
+    rng = random.Random(seed)
+    owner: dict[tuple, str] = {}
+    splits: dict[str, list[Inequality]] = {name: [] for name in NOVEL_SIZES}
+    seen = {p.key() for problems in existing.values() for p in problems}
+    while any(len(splits[name]) < size for name, size in NOVEL_SIZES.items()):
+        ineq = sample_inequality(rng, settings)
+        form = canonical_form(ineq)
+        if form in known or ineq.key() in seen:
+            continue
+        name = owner.setdefault(form, rng.choice(sorted(NOVEL_SIZES)))
+        if len(splits[name]) < NOVEL_SIZES[name]:
+            splits[name].append(ineq)
+            seen.add(ineq.key())
+    return splits
+
+
 def split_files(settings: GeneratorSettings = FAITHFUL, seed: int = SEED) -> dict[str, str]:
     """The text of every ``{split}_{size}.jsonl`` file, by file name."""
     texts = {}
-    for split, problems in make_splits(settings, seed).items():
+    splits = make_splits(settings, seed)
+    splits |= make_novel_splits(splits, settings, seed + 1)
+    for split, problems in splits.items():
         rows = [to_row(p, f"{split}-{i:04d}") for i, p in enumerate(problems)]
         for size in FILE_SIZES[split]:
             lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in rows[:size])
@@ -182,3 +221,36 @@ def constant_baseline(train: Sequence[dict], evaluate_on: Sequence[dict]) -> tup
     answer = answer_histogram(train).most_common(1)[0][0]
     hits = sum(row["answer"] == answer for row in evaluate_on)
     return answer, hits / len(evaluate_on)
+
+
+def twin_answers(train: Sequence[dict]) -> dict[tuple, int]:
+    """The answer of each canonical form among the training rows (twins share it)."""
+    answers: dict[tuple, int] = {}
+    for row in train:
+        form = canonical_form(from_row(row))
+        if answers.setdefault(form, row["answer"]) != row["answer"]:
+            raise ValueError(f"training twins disagree on {form}: check the answers of the file")
+    return answers
+
+
+def has_twin(rows: Sequence[dict], train: Sequence[dict]) -> list[bool]:
+    """For each row, whether a training row has its canonical form (the same problem after one
+    line of algebra)."""
+    forms = twin_answers(train)
+    return [canonical_form(from_row(row)) in forms for row in rows]
+
+
+def lookup_baseline(train: Sequence[dict], evaluate_on: Sequence[dict]) -> float:
+    """The accuracy of answering with the training twin's answer, else the most common
+    training answer: what memorising the training set, without any reasoning, scores.
+
+    >>> train = load_split("train", 2000)
+    >>> round(lookup_baseline(train, load_split("test", 400)), 2)
+    0.87
+    """
+    answers = twin_answers(train)
+    fallback, _ = constant_baseline(train, evaluate_on)
+    hits = [
+        answers.get(canonical_form(from_row(row)), fallback) == row["answer"] for row in evaluate_on
+    ]
+    return sum(hits) / len(hits)

@@ -11,6 +11,7 @@ from helpers.inequalities import (
     OPERATORS,
     GeneratorSettings,
     Inequality,
+    canonical_form,
     count_by_enumeration,
     count_by_sympy,
     count_solutions,
@@ -22,13 +23,17 @@ from helpers.inequalities import (
 from helpers.inequality_splits import (
     DATA_DIR,
     FILE_SIZES,
+    NOVEL_SIZES,
     SEED,
     answer_histogram,
     constant_baseline,
     from_row,
     generate_unique,
+    has_twin,
     load_split,
+    lookup_baseline,
     make_splits,
+    to_row,
     write_splits,
 )
 from helpers.runtime import REPO_ROOT
@@ -211,7 +216,7 @@ def test_small_splits_are_prefixes_of_the_large_ones():
     assert rows["train_400"] == rows["train_2000"][:400]
     assert rows["val_40"] == rows["val_400"][:40]
     assert rows["test_40"] == rows["test_400"][:40]
-    assert [len(r) for r in rows.values()] == [400, 2000, 40, 400, 40, 400]
+    assert [len(r) for r in rows.values()] == [400, 2000, 40, 400, 40, 400, 400, 400]
 
 
 def test_regenerated_files_are_byte_identical(tmp_path):
@@ -249,7 +254,7 @@ def test_write_splits_refuses_to_change_existing_files_and_names_them(tmp_path):
     paths = write_splits(tmp_path)
     before = {path: path.read_bytes() for path in paths}
     message = (
-        r"change 6 existing files.*test_40.jsonl.*train_2000.jsonl.*a new directory.*overwrite"
+        r"change 8 existing files.*test_40.jsonl.*train_2000.jsonl.*a new directory.*overwrite"
     )
     with pytest.raises(FileExistsError, match=message):
         write_splits(tmp_path, seed=SEED + 1)
@@ -323,3 +328,65 @@ def test_an_inequality_with_an_empty_range_or_unknown_operator_is_rejected(kwarg
 def test_constant_baseline_of_no_rows_says_which_side_is_empty(train, evaluate_on, message):
     with pytest.raises(ValueError, match=message):
         constant_baseline(train, evaluate_on)
+
+
+def random_problem(rng: random.Random) -> Inequality:
+    a1, b1, a2, b2 = (rng.randint(-4, 4) for _ in range(4))
+    lo = rng.choice((-6, 0))  # two ranges only, so twins are met often
+    return Inequality(a1, b1, rng.choice(OPERATORS), a2, b2, lo, lo + 10)
+
+
+def test_problems_with_one_canonical_form_have_one_solution_set():
+    rng = random.Random(7)
+    by_form: dict[tuple, set] = {}
+    for _ in range(20_000):
+        ineq = random_problem(rng)
+        solutions = frozenset(x for x in range(ineq.lo, ineq.hi + 1) if ineq.holds(x))
+        by_form.setdefault(canonical_form(ineq), set()).add(solutions)
+    assert all(len(sets) == 1 for sets in by_form.values())
+    assert len(by_form) < 20_000 / 10  # each form was met many times: the claim was tested
+
+
+def test_canonical_form_sees_through_moved_terms_and_a_negative_divisor():
+    seed_example = Inequality(5, -10, "<", -4, -2, -50, 50)  # 9x < 8
+    assert canonical_form(seed_example) == canonical_form(Inequality(-9, 0, ">", 0, -8, -50, 50))
+    assert canonical_form(seed_example) != canonical_form(Inequality(9, 0, "<", 0, 8, -50, 49))
+    assert canonical_form(Inequality(3, 1, "<", 3, 5, -50, 50))[2] == "always"
+
+
+def test_the_faithful_distribution_has_1022_forms_and_train_2000_covers_621():
+    c, k = FAITHFUL.coef_range, FAITHFUL.const_range
+    forms = {
+        canonical_form(Inequality(a1, b1, op, a2, b2, -50, 50))
+        for a1, a2 in itertools.product(range(c[0], c[1] + 1), repeat=2)
+        for b1, b2 in itertools.product(range(k[0], k[1] + 1), repeat=2)
+        for op in OPERATORS
+    }
+    train = {canonical_form(from_row(row)) for row in load_split("train", 2000)}
+    assert (len(forms), len(train)) == (1022, 621)
+
+
+def test_no_novel_problem_has_a_training_twin_and_no_form_is_in_both_novel_splits():
+    train = load_split("train", 2000)
+    novel = {name: load_split(name, 400) for name in NOVEL_SIZES}
+    for name, rows in novel.items():
+        assert not any(has_twin(rows, train)), name
+        assert all(row["id"] == f"{name}-{i:04d}" for i, row in enumerate(rows))
+    val_forms, test_forms = ({canonical_form(from_row(r)) for r in rows} for rows in novel.values())
+    assert not val_forms & test_forms
+
+
+def test_most_of_the_seed_faithful_test_split_has_a_training_twin():
+    train, test = load_split("train", 2000), load_split("test", 400)
+    assert sum(has_twin(test, train)) / len(test) == pytest.approx(0.86, abs=0.01)
+    assert lookup_baseline(train, test) > 4 * constant_baseline(train, test)[1]
+
+
+def test_lookup_baseline_answers_the_twin_else_the_most_common_answer():
+    train = [to_row(Inequality(9, 0, "<", 0, 8, -50, 50), "t0")] * 2 + [
+        to_row(Inequality(1, 0, ">", 0, 0, -50, 50), "t1")
+    ]  # answers 51, 51, 50
+    twin = to_row(Inequality(5, -10, "<", -4, -2, -50, 50), "e0")  # 9x < 8 again: 51
+    stranger = to_row(Inequality(1, 0, "<", 0, 10, -50, 50), "e1")  # 60: no twin, guess 51
+    assert lookup_baseline(train, [twin, stranger]) == 0.5
+    assert has_twin([twin, stranger], train) == [True, False]
