@@ -41,6 +41,8 @@ from numbers import Number
 from helpers.files import check_unique_ids
 from helpers.grading import extract_integer, math_verify_correct
 from helpers.gsm8k import GSM8K_SYSTEM, READINGS
+from helpers.inequalities import FLIPPED, count_solutions
+from helpers.inequality_splits import from_row
 from helpers.prompts import SYSTEM_PROMPT, build_messages, prompt_completion, render_prompt
 
 SHARED_ERRORS = ("format", "truncated")
@@ -147,12 +149,21 @@ def _check_text(row: dict, field: str, i: int, where: str) -> None:
 
 
 def inequality_error(extracted: int, row: dict) -> str:
-    """direction (the count of the complementary set), off_by_one, or other."""
-    if extracted == row["hi"] - row["lo"] + 1 - row["answer"]:
-        return "direction"
-    if abs(extracted - row["answer"]) == 1:
-        return "off_by_one"
-    return "other"
+    """Decided by solving again: ``direction`` when the answer is the count of the inequality
+    read the wrong way round (``<`` as ``>``), ``off_by_one`` when it is one away from the
+    count (an endpoint misplaced), ``ambiguous`` when both hold (on [-50, 50], ``2x < 1`` has
+    51 solutions and ``2x > 1`` has 50), ``other`` otherwise.
+
+    >>> row = {"a1": 1, "b1": 0, "op": ">", "a2": 0, "b2": 0, "lo": -50, "hi": 50, "answer": 50}
+    >>> inequality_error(51, row), inequality_error(7, row)  # x > 0: 51 counts x = 0 too
+    ('off_by_one', 'other')
+    """
+    ineq = from_row(row)
+    direction = extracted == count_solutions(replace(ineq, op=FLIPPED[ineq.op]))
+    boundary = abs(extracted - row["answer"]) == 1
+    if direction:
+        return "ambiguous" if boundary else "direction"
+    return "off_by_one" if boundary else "other"
 
 
 def aime_error(extracted: int, row: dict) -> str:
@@ -171,7 +182,7 @@ INEQUALITIES = Task(
     read=extract_integer,
     is_right=lambda value, row: value == row["answer"],
     wrong_kind=inequality_error,
-    wrong_kinds=("off_by_one", "direction", "other"),
+    wrong_kinds=("off_by_one", "direction", "ambiguous", "other"),
     answer_types=(int,),
 )
 AIME = Task(

@@ -1,25 +1,48 @@
 import pytest
 
+from helpers.inequalities import Inequality, count_solutions
+from helpers.inequality_splits import load_split
 from helpers.tasks import AIME, GSM8K, INEQUALITIES, gsm8k_task, score_modes
 
-ROW = {"id": "v", "question": "q", "answer": 30, "lo": -50, "hi": 50}  # the complement: 71
+
+def problem(a1, b1, op, a2, b2, lo=-50, hi=50) -> dict:
+    ineq = Inequality(a1, b1, op, a2, b2, lo, hi)
+    return {"id": "v", "question": ineq.question, "answer": count_solutions(ineq)} | {
+        "a1": a1, "b1": b1, "op": op, "a2": a2, "b2": b2, "lo": lo, "hi": hi,
+    }  # fmt: skip
+
+
+ROW = problem(1, 0, "<", 0, 10)  # x < 10: 60 solutions; read as x > 10: 40
 
 
 @pytest.mark.parametrize(
     ("response", "truncated", "error"),
     [
-        (r"\boxed{30}", False, None),
+        (r"\boxed{60}", False, None),
         ("no box", False, "format"),
         ("cut off", True, "truncated"),
-        (r"\boxed{29}", False, "off_by_one"),
-        (r"\boxed{31}", True, "off_by_one"),
-        (r"\boxed{71}", False, "direction"),
+        (r"\boxed{59}", False, "off_by_one"),
+        (r"\boxed{61}", True, "off_by_one"),
+        (r"\boxed{40}", False, "direction"),
+        (r"\boxed{41}", False, "other"),  # the complement (101 - 60): not a reading of it
         (r"\boxed{17}", False, "other"),
     ],
 )
 def test_inequality_errors(response, truncated, error):
     graded = INEQUALITIES.grade(response, ROW, truncated)
     assert graded["error"] == error and graded["correct"] is (error is None)
+
+
+def test_a_50_51_slip_is_direction_only_when_re_solving_says_so():
+    x_above_0 = problem(1, 0, ">", 0, 0)  # 50; read the wrong way round (x < 0): also 50
+    assert x_above_0["answer"] == 50
+    assert INEQUALITIES.grade(r"\boxed{51}", x_above_0)["error"] == "off_by_one"  # was direction
+    two_x_below_1 = problem(2, 0, "<", 0, 1)  # x <= 0: 51; the wrong way (x >= 1): 50
+    assert two_x_below_1["answer"] == 51
+    assert INEQUALITIES.grade(r"\boxed{50}", two_x_below_1)["error"] == "ambiguous"
+    for row in load_split("val", 400):  # never "direction" for a one-step slip
+        for slip in (row["answer"] - 1, row["answer"] + 1):
+            assert INEQUALITIES.grade(f"\\boxed{{{slip}}}", row)["error"] != "direction"
 
 
 def test_aime_accepts_every_listed_answer_and_flags_impossible_ones():
@@ -55,7 +78,7 @@ def test_score_modes_reports_each_reading():
 
 
 def test_math_verify_gives_its_own_opinion_beside_ours():
-    graded = INEQUALITIES.grade(r"\boxed{\frac{60}{2}}", ROW)
+    graded = INEQUALITIES.grade(r"\boxed{\frac{120}{2}}", ROW)
     assert (graded["correct"], graded["math_verify"]) == (False, True)  # ours wants an integer
 
 
@@ -84,6 +107,6 @@ def test_bad_training_rows_are_named_with_the_fix(rows, message):
 
 def test_a_training_example_is_the_evaluation_prompt_plus_the_answer():
     shots = INEQUALITIES.with_prompt(examples=[("1 + 1?", r"\boxed{2}")])
-    [example] = shots.training_examples([ROW | {"boxed_answer": r"\boxed{30}"}], "boxed_answer")
-    assert example["prompt"] == shots.messages("q")
-    assert example["completion"] == [{"role": "assistant", "content": r"\boxed{30}"}]
+    [example] = shots.training_examples([ROW | {"boxed_answer": r"\boxed{60}"}], "boxed_answer")
+    assert example["prompt"] == shots.messages(ROW["question"])
+    assert example["completion"] == [{"role": "assistant", "content": r"\boxed{60}"}]
