@@ -239,3 +239,47 @@ def summarise(records: Sequence[dict]) -> Summary:
         mean_tokens=sum(record["tokens"] for record in records) / n if n else 0.0,
         math_verify_agrees=sum(record["math_verify"] == record["correct"] for record in records),
     )
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Two models on the same items: how often each was right where the other was wrong."""
+
+    only_first: int  # items the first model got right and the second wrong
+    only_second: int
+    both: int
+    neither: int
+    p_value: float  # exact McNemar test, two-sided
+
+    def __str__(self) -> str:
+        return (
+            f"{self.only_first} items right only for the first, {self.only_second} only for "
+            f"the second ({self.both} both, {self.neither} neither): exact McNemar "
+            f"p = {self.p_value:.3g}"
+        )
+
+
+def mcnemar(first: Sequence[dict], second: Sequence[dict]) -> PairedComparison:
+    """Compare two models evaluated on the same items with the exact McNemar test.
+
+    Items both got right or both got wrong say nothing about which model is better; of the
+    discordant ones, if the models were equally good each would favour either model with
+    probability 1/2, so the smaller count is binomial(n, 1/2): p is twice its lower tail.
+
+    >>> a = [{"id": i, "correct": i < 8} for i in range(20)]  # right on items 0-7
+    >>> b = [{"id": i, "correct": i < 2} for i in range(20)]  # right on items 0-1
+    >>> mcnemar(a, b).p_value  # 6 discordant items, all for the first: 2 * (1/2)**6
+    0.03125
+    """
+    if [r["id"] for r in first] != [r["id"] for r in second]:
+        raise ValueError(
+            "the two record lists are not the same items in the same order: evaluate both "
+            "models on the same rows (a paired test compares them item by item)"
+        )
+    pairs = Counter((a["correct"], b["correct"]) for a, b in zip(first, second, strict=True))
+    only_first, only_second = pairs[True, False], pairs[False, True]
+    n, k = only_first + only_second, min(only_first, only_second)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
+    return PairedComparison(
+        only_first, only_second, pairs[True, True], pairs[False, False], min(1.0, 2 * tail)
+    )

@@ -7,6 +7,7 @@ from helpers.evaluation import (
     evaluate_model,
     generate,
     generation_budget,
+    mcnemar,
     summarise,
     wilson_interval,
 )
@@ -243,3 +244,19 @@ def test_bad_rows_and_settings_stop_before_any_model_loads(smoke, val_rows, tmp_
     with pytest.raises(ValueError, match="max_new_tokens=0: use a whole number"):
         EvalSettings(max_new_tokens=0)
     assert not list(tmp_path.iterdir())
+
+
+def test_mcnemar_counts_discordant_items_and_matches_the_binomial_tail():
+    from fractions import Fraction
+    from itertools import product
+
+    first = [{"id": i, "correct": c} for i, c in enumerate([True] * 10 + [False] * 5)]
+    second = [{"id": i, "correct": c} for i, c in enumerate([False] * 8 + [True] * 7)]
+    result = mcnemar(first, second)
+    assert (result.only_first, result.only_second, result.both, result.neither) == (8, 5, 2, 0)
+    outcomes = list(product((0, 1), repeat=13))  # every way 13 discordant items could fall
+    as_extreme = sum(min(sum(o), 13 - sum(o)) <= 5 for o in outcomes)
+    assert result.p_value == pytest.approx(float(Fraction(as_extreme, len(outcomes))))
+    assert mcnemar(first, first).p_value == 1.0
+    with pytest.raises(ValueError, match="not the same items in the same order"):
+        mcnemar(first, second[::-1])
