@@ -157,6 +157,29 @@ def plot_safety_by_hazard(rates: Mapping[str, Mapping], title: str = "Safety by 
     return fig
 
 
+def plot_twin_shares(
+    shares: Mapping[str, Mapping[str, float]],
+    title: str = "Evaluation problems with a twin in training",
+) -> Figure:
+    """Grouped bars, ``shares[train][split]``: for each evaluation split, the share of its
+    problems whose canonical form (``helpers.inequalities.canonical_form``) a training set has."""
+    fig = new_figure(9, 3.5)
+    ax = fig.subplots()
+    splits = list(dict.fromkeys(split for by_split in shares.values() for split in by_split))
+    width = 0.8 / max(1, len(shares))
+    for i, (train, by_split) in enumerate(shares.items()):
+        xs = [j + i * width for j in range(len(splits))]
+        bars = ax.bar(xs, [by_split[split] for split in splits], width, label=f"twin in {train}")
+        ax.bar_label(bars, fmt="{:.0%}", fontsize="small")
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(splits))], splits)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("share with a training twin")
+    ax.set_title(title)
+    ax.legend(fontsize="small", loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
 def _colours(n: int) -> list:
     from matplotlib import colormaps
 

@@ -38,7 +38,9 @@
 # 3. write worked solutions a model can imitate, ending in `\boxed{N}`;
 # 4. build deduplicated, seeded train / validation / test splits;
 # 5. read an answer histogram and compute the *constant-answer baseline* that every accuracy
-#    number in this course must beat.
+#    number in this course must beat;
+# 6. find *twins*, the same problem after one line of algebra, between training and test, and
+#    measure what answering from a lookup table of training answers scores.
 #
 # This notebook needs no GPU: it runs in seconds anywhere.
 
@@ -117,8 +119,8 @@ print(worked_solution(flipped))
 # distribution (range always $[-50, 50]$, $x$ coefficients in $[-5, 5]$, constants in
 # $[-10, 10]$, the four operators uniform). `HARD` goes beyond the report: the range itself
 # varies and the numbers are larger, so answers spread out. A problem and its mirror image
-# ($f_2 \;\mathrm{flip(op)}\; f_1$) count as one, so no split can contain a problem twice in
-# disguise.
+# ($f_2 \;\mathrm{flip(op)}\; f_1$) count as one, so no split contains the same problem twice as
+# written. (A subtler disguise gets through: section 6.)
 
 # %%
 import random
@@ -182,7 +184,9 @@ for n in (40, 400):
 # %% [markdown]
 #
 # The files are committed in `data/inequalities/`. Here we regenerate them from the seed into
-# this run's folder and check that they are byte-identical to the committed ones.
+# this run's folder and check that they are byte-identical to the committed ones. (Two more
+# files, `val_novel_400` and `test_novel_400`, are drawn after these from the next seed; section
+# 8 says why.)
 # `write_splits` takes no default folder, and it refuses to change an existing file unless told
 # `overwrite=True`, so an experiment with other settings cannot silently replace the committed
 # data.
@@ -242,7 +246,7 @@ for size in (40, 400):
 # %% [markdown]
 # The report's baseline, quoted as the report's: the untuned model scored **0.25** on its
 # 40-item test set, and Model C **0.825**. Keep the constant baseline above in mind when you
-# read those numbers.
+# read those numbers (and the lookup-table baseline of section 7).
 #
 # The `HARD` settings spread the answers out, which makes the constant baseline collapse:
 
@@ -254,9 +258,210 @@ print(f"HARD: always answering {answer} scores {accuracy:.3f} on 400 held-out pr
 plot_answer_histogram(answer_histogram(hard_rows), "Answers under HARD settings")
 
 # %% [markdown]
+# ## 6 · Twins: the same problem after one line of algebra
+#
+# Two problems can differ in every coefficient and still be the same problem. Moving terms gives
+# $Ax \;\mathrm{op}\; B$; dividing by $A$ gives $x \;\mathrm{op'}\; B/A$ (with $\mathrm{op'}$
+# flipped when $A < 0$). Every problem with the same range, the same $\mathrm{op'}$ and the same
+# fraction $B/A$ has the same solution set, so the same answer. We call such problems **twins**;
+# `helpers.inequalities.canonical_form` returns the shared form, `(lo, hi, op', B/A)`, or
+# `(lo, hi, "always" | "never", None)` when the $x$ terms cancel. Here is a test problem and its
+# twin in the training set:
+
+# %%
+from helpers.inequalities import canonical_form, solve
+from helpers.inequality_splits import from_row
+
+train_by_form = {}
+for row in train:
+    train_by_form.setdefault(canonical_form(from_row(row)), []).append(row)
+
+
+def divisor(row):
+    return abs(solve(from_row(row)).a)
+
+
+test_row, train_row = next(  # a pair written with other operators, divided by other numbers
+    (row, twin)
+    for row in splits["test"]
+    for twin in train_by_form.get(canonical_form(from_row(row)), [])
+    if twin["op"] != row["op"] and divisor(twin) != divisor(row)
+)
+for name, row in [("test_400", test_row), ("train_2000", train_row)]:
+    print(f"{name}: {row['question']}")
+    print("\n".join(worked_solution(from_row(row)).splitlines()[:2]))
+    print(f"canonical form {canonical_form(from_row(row))}, answer {row['answer']}\n")
+assert canonical_form(from_row(test_row)) == canonical_form(from_row(train_row))
+assert test_row["answer"] == train_row["answer"]
+
+# %% [markdown]
+# Our deduplication compared problems as written: `key()` is the coefficients, up to the mirror
+# image. Twins have different coefficients, so different keys and different question texts,
+# and they pass; a filter on text similarity would pass them too. Only solving the problem (one
+# line of algebra) shows they are the same.
+#
+# How many evaluation problems have a twin among the training problems?
+
+# %%
+import pandas as pd
+
+from helpers.inequality_splits import has_twin
+from helpers.plots import plot_twin_shares
+
+training_sets = {f"train_{n}": load_split("train", n) for n in FILE_SIZES["train"]}
+evaluation_sets = {
+    f"{split}_{n}": load_split(split, n)
+    for split in ("val", "test", "val_novel", "test_novel")
+    for n in FILE_SIZES[split]
+}
+twin_shares = {
+    train_name: {
+        name: sum(has_twin(rows, train_rows)) / len(rows) for name, rows in evaluation_sets.items()
+    }
+    for train_name, train_rows in training_sets.items()
+}
+pd.DataFrame(twin_shares).map("{:.0%}".format)
+
+# %%
+plot_twin_shares(twin_shares)
+
+# %% [markdown]
+# Why so many? The distribution has few forms, and they are far from equally likely: some can
+# be written in many ways, others in very few. We count the forms by going through every draw
+# `sample_inequality` can make (about a second), and ask how likely a fresh problem is to land
+# on a form a training set already has:
+
+# %%
+from collections import Counter
+from itertools import product
+
+from helpers.inequality_splits import twin_answers
+
+
+def span(bounds):
+    return range(bounds[0], bounds[1] + 1)
+
+
+draws = Counter(  # every equally likely draw of FAITHFUL, counted by its canonical form
+    canonical_form(Inequality(a1, b1, op, a2, b2, lo, hi))
+    for a1, b1, op, a2, b2, lo, hi in product(
+        span(FAITHFUL.coef_range),
+        span(FAITHFUL.const_range),
+        FAITHFUL.operators,
+        span(FAITHFUL.coef_range),
+        span(FAITHFUL.const_range),
+        span(FAITHFUL.lo_range),
+        span(FAITHFUL.hi_range),
+    )
+)
+total = sum(draws.values())
+print(f"FAITHFUL: {total:,} equally likely draws, {len(draws):,} canonical forms")
+(common, n_common), (rare, n_rare) = draws.most_common()[0], draws.most_common()[-1]
+print(f"most common form {common}: {n_common:,} draws; one of the rarest {rare}: {n_rare}")
+for name, rows in training_sets.items():
+    forms = set(twin_answers(rows))
+    covered = sum(draws[form] for form in forms) / total
+    print(f"{name}: {len(forms)} forms, the form of a fresh problem with probability {covered:.0%}")
+for seed in (1, 2, 3):
+    forms = {canonical_form(p) for p in generate_unique(2000, FAITHFUL, seed=seed)}
+    covered = sum(draws[form] for form in forms) / total
+    print(f"2000 problems from seed {seed}: {len(forms)} forms, probability {covered:.0%}")
+
+# %% [markdown]
+# Any 2,000 problems from this distribution cover the common forms, so most of any test set
+# drawn from it: this is a property of the task, not bad luck with our seed.
+#
+# ## 7 · Why twins matter: the lookup-table baseline
+#
+# A model can answer a twin without solving anything: recall the training problem with the same
+# form and repeat its answer. The report reads its test accuracy as showing that the model "is
+# not simply memorizing template answers"; on a test set where most problems have a training
+# twin, that cannot be checked, because memorising scores well there. To see how well, we
+# score a **lookup table**: the training twin's answer when there is one, else the most common
+# training answer (`helpers.inequality_splits.lookup_baseline`). No reasoning, only recall:
+
+# %%
+from helpers.inequality_splits import lookup_baseline
+
+baselines = []
+for train_name, train_rows in training_sets.items():
+    for name in ("test_40", "test_400", "val_novel_400", "test_novel_400"):
+        rows = evaluation_sets[name]
+        answer, constant = constant_baseline(train_rows, rows)
+        lookup = lookup_baseline(train_rows, rows)
+        baselines.append(
+            {
+                "train": train_name,
+                "evaluated on": name,
+                "constant answer": answer,
+                "constant baseline": constant,
+                "lookup baseline": lookup,
+            }
+        )
+pd.DataFrame(baselines).set_index(["train", "evaluated on"]).round(3)
+
+# %% [markdown]
+# Model C trained on 2,000 problems and was tested on 40. The report's test set is not ours, but
+# it came from the same distribution (section 2), and any 2,000 training problems cover most of
+# that distribution (section 6):
+
+# %%
+from helpers.experiments import MODEL_C
+
+lookup_test_40 = lookup_baseline(training_sets["train_2000"], evaluation_sets["test_40"])
+print(f"Model C, the report's number on its 40-item test set: {MODEL_C.reported['test_accuracy']}")
+print(f"a lookup table from train_2000, no reasoning, on our test_40: {lookup_test_40:.3f}")
+
+# %% [markdown]
+# An accuracy on a test set full of twins does not say whether a model learned the task or
+# recalled its training set. A test set without twins can.
+#
+# ## 8 · Test sets without twins
+#
+# `val_novel_400` and `test_novel_400` come from the same generator and the same `FAITHFUL`
+# settings, after the splits above and from the next seed, keeping only problems whose form no
+# training problem has (so no form of `train_2000`, hence none of `train_400`); each form
+# belongs to one of the two files only. On them the lookup table falls back to the constant
+# answer, as the table shows: a model has to solve these.
+#
+# They are not a sample of the same problems, though. Unseen forms are the rare ones, and rare
+# forms look different: their bound is rarely a whole number and their $x$ terms never cancel.
+# So a score on them measures a harder part of the task, not the same difficulty minus the
+# memorising:
+
+# %%
+import statistics
+
+for name in ("val_400", "val_novel_400", "test_novel_400"):
+    forms = [canonical_form(from_row(row)) for row in evaluation_sets[name]]
+    typical = statistics.median(draws[form] for form in forms) / total
+    cancel = sum(form[3] is None for form in forms) / len(forms)
+    fraction = sum(form[3] is not None and form[3].denominator > 1 for form in forms) / len(forms)
+    band = sum(49 <= row["answer"] <= 53 for row in evaluation_sets[name]) / len(forms)
+    print(
+        f"{name:<15} typical form: 1 draw in {1 / typical:,.0f}   x terms cancel: {cancel:.0%}"
+        f"   bound not a whole number: {fraction:.0%}   answers in 49..53: {band:.0%}"
+    )
+
+# %%
+from IPython.display import display
+
+for name in ("val_400", "val_novel_400"):
+    figure = plot_answer_histogram(answer_histogram(evaluation_sets[name]), name, range(49, 54))
+    figure.axes[0].set_xlim(-2, 103)  # both on the axis of all possible answers, 0..101
+    display(figure)
+
+# %% [markdown]
+# The novel files have no $0$ or $101$ (both cancelling forms are already in training); the
+# band $49..53$ holds about as large a share as in `val_400`, so the constant baseline stays
+# about where it was. Report both kinds of test set: the usual one compares with the report,
+# the novel one says whether the model solves problems it has not seen in disguise.
+
+# %% [markdown]
 # ## What you should see on a T4
 # The same as here: this notebook uses no GPU and runs in seconds. Every check prints
-# "identical: True" and all problems agree three ways.
+# "identical: True", all problems agree three ways, and no problem of the novel files has a
+# training twin.
 #
 # ## Exercises
 # 1. Change `FAITHFUL` to draw coefficients from $[-2, 2]$. Predict first: does the share of
@@ -264,7 +469,11 @@ plot_answer_histogram(answer_histogram(hard_rows), "Answers under HARD settings"
 # 2. Write `GeneratorSettings(operators=("<",))` problems and explain why the answer histogram
 #    has only one side of 50.
 # 3. Find an inequality whose bound lands exactly on an integer, and check by hand that the
-#    strict and non-strict versions differ by exactly one. Use the cell below.
+#    strict and non-strict versions differ by exactly one. Use the first cell below.
+# 4. The second cell below shows a `test_400` problem with no twin in `train_400`: a model
+#    trained on `train_400` cannot answer it by recall. Solve it by hand (move the terms, divide,
+#    round the bound, count), set `my_count` and run the cell. Then find its form with
+#    `canonical_form`: is there a twin in `train_2000`?
 
 # %%
 strict = Inequality(a1=3, b1=0, op="<", a2=0, b2=12, lo=-50, hi=50)  # 3x < 12: bound at 4
@@ -272,3 +481,13 @@ inclusive = Inequality(a1=3, b1=0, op="<=", a2=0, b2=12, lo=-50, hi=50)
 difference = count_solutions(inclusive) - count_solutions(strict)
 print(f"x < 4: {count_solutions(strict)},  x <= 4: {count_solutions(inclusive)}")
 assert difference == 1
+
+# %%
+test_400, train_400 = evaluation_sets["test_400"], training_sets["train_400"]
+lonely = next(
+    row for row, twin in zip(test_400, has_twin(test_400, train_400), strict=True) if not twin
+)
+print(lonely["question"])
+my_count = None  # your count, worked out by hand
+if my_count is not None:
+    print("correct" if my_count == lonely["answer"] else "not yet: print(lonely['solution'])")

@@ -64,3 +64,15 @@ def test_safety_by_hazard_plot_has_a_bar_per_model_and_hazard():
     verdicts = [{"label": "safe", "hazard": h} for h in ("cse", "vcr")]
     rates = {"base": safety_by_hazard(verdicts), "tuned": safety_by_hazard(verdicts[:1])}
     assert len(plot_safety_by_hazard(rates).axes[0].patches) == 4
+
+
+def test_twin_share_plot_has_a_bar_per_training_set_and_split_at_its_share():
+    from helpers.plots import plot_twin_shares
+
+    shares = {
+        "train_400": {"val_40": 0.5, "test_40": 0.25},
+        "train_2000": {"val_40": 0.75, "test_40": 1.0},
+    }
+    ax = plot_twin_shares(shares).axes[0]
+    assert [bar.get_height() for bar in ax.patches] == [0.5, 0.25, 0.75, 1.0]
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["val_40", "test_40"]
