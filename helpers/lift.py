@@ -9,7 +9,7 @@ task, then the same after LoRA SFT with each recipe. The table of
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -40,25 +40,27 @@ QUICK_RECIPE = Recipe(
 )
 
 
-def measure(name: str, records: Sequence[dict], steps: int, seconds: float) -> dict:
+def measure(name: str, split: str, records: Sequence[dict], steps: int, seconds: float) -> dict:
     """One table row: accuracy with its 95% interval, the share of boxed integer answers."""
     summary = summarise(records)
     well_formed = sum(r["extracted"] is not None for r in records) / len(records)
     return {
         "model": name,
+        "split": split,
+        "n": summary.n,
         "accuracy": round(summary.accuracy, 3),
         "95% interval": f"[{summary.low:.3f}, {summary.high:.3f}]",
         "well-formed": round(well_formed, 3),
         "mean tokens": round(summary.mean_tokens, 1),
         "steps": steps,
-        "wall s": round(seconds, 1),
+        "wall s": round(seconds, 1),  # training (once per model, on its first row) + this split
     }
 
 
 def lift_table(
     profile: Profile,
     *,
-    held_out: Sequence[dict],
+    held_out: Mapping[str, Sequence[dict]],
     train: Sequence[dict],
     recipes: Sequence[Recipe],
     steps: int,
@@ -66,12 +68,11 @@ def lift_table(
     base_tokens: int,
     batch_size: int = 32,
 ) -> list[dict]:
-    """Evaluate the base model, then train and evaluate each recipe for ``steps`` optimizer
-    steps. Results and adapters go to ``out`` (resumable, keyed by their settings)."""
+    """Evaluate the base model on each held-out split, then train each recipe for ``steps``
+    optimizer steps and evaluate it on each split. Results and adapters go to ``out``
+    (resumable, keyed by their settings). One row per model and split."""
     settings = EvalSettings(max_new_tokens=base_tokens, batch_size=batch_size)
-    start = time.perf_counter()
-    base = evaluate_model(profile, INEQUALITIES, held_out, Path(out) / "base", settings)
-    rows = [measure("base model", base, 0, time.perf_counter() - start)]
+    rows = _evaluate_splits("base model", held_out, profile, Path(out), settings, None, 0, 0.0)
     for recipe in recipes:
         start = time.perf_counter()
         folder = Path(out) / recipe.experiment.slug
@@ -82,12 +83,31 @@ def lift_table(
             recipe.experiment, INEQUALITIES, examples, profile, folder,
             max_steps=steps, save_steps=steps,
         )  # fmt: skip
+        trained = time.perf_counter() - start
+        settings = replace(settings, max_new_tokens=recipe.max_new_tokens)
+        rows += _evaluate_splits(
+            recipe.name,
+            held_out,
+            profile,
+            folder,
+            settings,
+            result.adapter_dir,
+            result.steps,
+            trained,
+        )
+    return rows
+
+
+def _evaluate_splits(name, held_out, profile, folder, settings, adapter_dir, steps, trained):
+    rows = []
+    for split, items in held_out.items():
+        start = time.perf_counter()
         records = evaluate_model(
-            profile, INEQUALITIES, held_out, folder / "held_out",
-            replace(settings, max_new_tokens=recipe.max_new_tokens),
-            adapter_dir=result.adapter_dir,
-        )  # fmt: skip
-        rows.append(measure(recipe.name, records, result.steps, time.perf_counter() - start))
+            profile, INEQUALITIES, items, folder / split, settings, adapter_dir=adapter_dir
+        )
+        seconds = time.perf_counter() - start + trained
+        rows.append(measure(name, split, records, steps, seconds))
+        trained = 0.0  # counted once, on the model's first split
     return rows
 
 
@@ -95,7 +115,7 @@ def quick_table(profile: Profile, *, held_out: Sequence[dict], train: Sequence[d
     """The one-minute demonstration: ``QUICK_RECIPE`` for ``QUICK_STEPS`` steps."""
     return lift_table(
         profile,
-        held_out=held_out,
+        held_out={"val": held_out},
         train=train,
         recipes=[QUICK_RECIPE],
         steps=QUICK_STEPS,

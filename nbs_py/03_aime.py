@@ -268,7 +268,14 @@ assert low3 < 5 / 30 < high3  # 5/30 lies inside the interval of 3/30
 # means *no detectable change*, not "exactly no change"; and a tuned model scoring 5/30 would not
 # have been evidence of improvement either. To detect a gain of a few points you need hundreds
 # of problems (the 60 validation problems help only a little), or a paired comparison on the
-# same problems (which problems flipped from wrong to right, and back).
+# same problems (which problems flipped from wrong to right, and back). The exact McNemar test
+# does that comparison: it counts only the problems one model solved and the other did not.
+
+# %%
+from helpers.evaluation import mcnemar
+
+for split, group in (("validation", records), ("test", test_records)):
+    print(f"tuned vs baseline, {split}: {mcnemar(group['AIME r=64'], group['baseline'])}")
 #
 # ## Why the negative result is plausible
 # - Only 90 of 890 training problems carry reasoning; 800 teach the model to print a final line
