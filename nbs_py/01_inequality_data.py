@@ -306,7 +306,6 @@ assert test_row["answer"] == train_row["answer"]
 import pandas as pd
 
 from helpers.inequality_splits import has_twin
-from helpers.plots import plot_twin_shares
 
 training_sets = {f"train_{n}": load_split("train", n) for n in FILE_SIZES["train"]}
 evaluation_sets = {
@@ -323,6 +322,8 @@ twin_shares = {
 pd.DataFrame(twin_shares).map("{:.0%}".format)
 
 # %%
+from helpers.plots import plot_twin_shares
+
 plot_twin_shares(twin_shares)
 
 # %% [markdown]
