@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from helpers.experiments import MODEL_C, MODEL_D, format_table
 from helpers.inequality_splits import constant_baseline, has_twin, load_split, lookup_baseline
-from helpers.lift import Recipe, lift_table
+from helpers.lift import Recipe, lift_table, trained_rows
 from helpers.runtime import get_profile, run_dir, seed_everything
 
 
@@ -45,8 +45,12 @@ def main() -> None:
     # CPU: batch 4 without accumulation, `steps` optimizer steps instead of 500, and so a larger
     # learning rate (5e-4 instead of 1e-4; a --quick run at 1e-4 learned nothing in 10 steps).
     cpu = dict(batch_size=4, grad_accum=1, learning_rate=args.lr)
+    recipes = [
+        Recipe("Model C recipe", replace(MODEL_C, **cpu), max_new_tokens=16),
+        Recipe("Model D recipe", replace(MODEL_D, **cpu), max_new_tokens=192),  # solutions <= 162
+    ]
     train = load_split("train", 2000)
-    seen = train[: steps * cpu["batch_size"]]  # the rows the recipes train on
+    seen = trained_rows(train, recipes[0].experiment, steps)  # the same rows for both recipes
     val = load_split("val", 400)
     held_out = {
         "twin": [row for row, twin in zip(val, has_twin(val, seen), strict=True) if twin][:n],
@@ -59,10 +63,6 @@ def main() -> None:
         }
         for split, rows in held_out.items()
     }
-    recipes = [
-        Recipe("Model C recipe", replace(MODEL_C, **cpu), max_new_tokens=16),
-        Recipe("Model D recipe", replace(MODEL_D, **cpu), max_new_tokens=192),  # solutions <= 162
-    ]
     table = lift_table(
         profile,
         held_out=held_out,

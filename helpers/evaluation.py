@@ -180,8 +180,9 @@ def evaluate_model(
     identity = model_identity(profile, model_name, adapter_dir)
     made_by = identity | task.prompt_settings() | settings.generation()
     results = ResultsFile.keyed(stem, made_by)
-    if results.done(rows):
-        return graded(task, rows, results.collect(rows))
+    saved = results.complete(rows)
+    if saved is not None:
+        return graded(task, rows, saved)
     with loaded_model(profile, model_name, adapter_dir, settings.max_seq_length) as (
         model,
         tokenizer,

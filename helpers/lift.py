@@ -57,6 +57,11 @@ def measure(name: str, split: str, records: Sequence[dict], steps: int, seconds:
     }
 
 
+def trained_rows(train: Sequence[dict], experiment: SFTExperiment, steps: int) -> list[dict]:
+    """The rows ``steps`` optimizer steps of ``experiment`` see: one pass, no repeats."""
+    return list(train[: steps * experiment.batch_size * experiment.grad_accum])
+
+
 def lift_table(
     profile: Profile,
     *,
@@ -76,11 +81,9 @@ def lift_table(
     for recipe in recipes:
         start = time.perf_counter()
         folder = Path(out) / recipe.experiment.slug
-        examples = list(
-            train[: steps * recipe.experiment.batch_size * recipe.experiment.grad_accum]
-        )
         result = train_experiment(
-            recipe.experiment, INEQUALITIES, examples, profile, folder,
+            recipe.experiment, INEQUALITIES, trained_rows(train, recipe.experiment, steps),
+            profile, folder,
             max_steps=steps, save_steps=steps,
         )  # fmt: skip
         trained = time.perf_counter() - start

@@ -72,15 +72,21 @@ class ResultsFile:
             write_text_atomically(self.settings_path, json.dumps(self.made_by, indent=1))
         append_jsonl(self.path, records)
 
-    def done(self, rows: Sequence[dict]) -> bool:
-        """True when every row has its record: a rerun needs no model at all."""
-        have = {record["id"] for record in self.read()}
-        return all(row["id"] in have for row in rows)
+    def complete(self, rows: Sequence[dict]) -> list[dict] | None:
+        """Every row's record, in row order, when every row has one (a rerun then needs no
+        model at all); None while some are missing. Reads the file once."""
+        by_id = {record["id"]: record for record in self.read()}
+        if not all(row["id"] in by_id for row in rows):
+            return None
+        return self._in_row_order(rows, by_id)
 
     def collect(self, rows: Sequence[dict]) -> list[dict]:
-        """The record of every row, in row order (each row must be done). A record whose
-        question differs from its row's (the data changed under the same id) is an error."""
-        by_id = {record["id"]: record for record in self.read()}
+        """The record of every row, in row order (each row must be done)."""
+        return self._in_row_order(rows, {record["id"]: record for record in self.read()})
+
+    def _in_row_order(self, rows: Sequence[dict], by_id: dict) -> list[dict]:
+        """A record whose question differs from its row's (the data changed under the same
+        id) is an error."""
         records = [by_id[row["id"]] for row in rows]
         for row, record in zip(rows, records, strict=True):
             for field in SAME_TEXT:

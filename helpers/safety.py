@@ -22,12 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.evaluation import EvalSettings, generate, model_identity, wilson_interval
+from helpers.evaluation import EvalSettings, generate, wilson_interval
 from helpers.files import check_unique_ids, fingerprint, read_csv
 from helpers.models import (
     ensure_pad_token,
     load_model,
     loaded_model,
+    model_identity,
     model_source,
     require_gpu,
 )
@@ -254,8 +255,9 @@ def respond_with_model(
     identity = model_identity(profile, model_name, adapter_dir)
     made_by = identity | {"system": system} | settings.generation()
     results = ResultsFile.keyed(stem, made_by)
-    if results.done(rows):
-        return results.collect(rows)
+    saved = results.complete(rows)
+    if saved is not None:
+        return saved
     with loaded_model(profile, model_name, adapter_dir, settings.max_seq_length) as (
         model,
         tokenizer,

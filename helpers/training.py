@@ -227,6 +227,17 @@ def _checkpoint_complete(folder: Path) -> bool:
     return weights and all(zipfile.is_zipfile(folder / f) for f in CHECKPOINT_ARCHIVES)
 
 
+def load_trainable(experiment: SFTExperiment, profile: Profile):
+    """``(model, tokenizer)``: the experiment's base model with its fresh LoRA adapter."""
+    return load_model(
+        profile,
+        experiment.model_name,
+        max_seq_length=experiment.max_seq_length,
+        lora=experiment.lora,
+        seed=experiment.seed,
+    )
+
+
 def train_experiment(
     experiment: SFTExperiment,
     task: Task,
@@ -247,13 +258,7 @@ def train_experiment(
     history = finished_history(output_dir)
     if history is not None:
         return TrainingResult(adapter_dir, history, resumed=False, reused=True)
-    model, tokenizer = load_model(
-        profile,
-        experiment.model_name,
-        max_seq_length=experiment.max_seq_length,
-        lora=experiment.lora,
-        seed=experiment.seed,
-    )
+    model, tokenizer = load_trainable(experiment, profile)
     trainer = build_trainer(model, tokenizer, experiment, task, rows, output_dir, profile, **config)
     checkpoint = last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=checkpoint)

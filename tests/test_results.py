@@ -16,7 +16,7 @@ def test_other_settings_start_another_file_and_leave_the_first_alone(tmp_path):
     map_resumably(ROWS, first, echo, batch_size=2, desc="", progress=False)
     before = first.path.read_bytes()
     second = ResultsFile.keyed(tmp_path / "base.val", {"max_new_tokens": 48})
-    assert second.path != first.path and not second.done(ROWS)
+    assert second.path != first.path and second.complete(ROWS) is None
     map_resumably(ROWS, second, echo, batch_size=2, desc="", progress=False)
     assert first.path.read_bytes() == before
     assert first.settings_path.read_text() != second.settings_path.read_text()

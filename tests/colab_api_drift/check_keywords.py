@@ -191,10 +191,10 @@ def drive_colab_branch(report: dict) -> None:
     from helpers.cpu_models import tiny_model_path
     from helpers.experiments import AIME_RUN, HAYES_RUNS, INEQUALITY_EXPERIMENTS, MODEL_C
     from helpers.inequality_splits import load_split
-    from helpers.models import for_inference, load_adapter, load_model
+    from helpers.models import for_inference, load_adapter
     from helpers.runtime import get_profile
     from helpers.tasks import INEQUALITIES
-    from helpers.training import build_trainer, sft_config
+    from helpers.training import build_trainer, load_trainable, sft_config
 
     os.environ["CURRICULUM_MODEL_PATH"] = str(tiny_model_path())  # instead of the hub's model
     helpers.models.require_gpu = lambda: None  # the recorders stand in for the GPU loader
@@ -202,13 +202,7 @@ def drive_colab_branch(report: dict) -> None:
     experiment = MODEL_C
     with tempfile.TemporaryDirectory() as scratch:
         run = Path(scratch)
-        model, tokenizer = load_model(
-            profile,
-            experiment.model_name,
-            max_seq_length=experiment.max_seq_length,
-            lora=experiment.lora,
-            seed=experiment.seed,
-        )
+        model, tokenizer = load_trainable(experiment, profile)
         rows = load_split("train", 400)[:8]
         trainer = build_trainer(
             model, tokenizer, experiment, INEQUALITIES, rows, run / "run", profile
