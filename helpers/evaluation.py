@@ -190,6 +190,37 @@ def evaluate_model(
         return evaluate(model, tokenizer, task, rows, results, settings)
 
 
+def ask(
+    profile: Profile,
+    task: Task,
+    question: str,
+    adapters: dict[str, Path | None],
+    max_new_tokens: int = 512,
+    model_name: str = MATH_MODEL,
+) -> list[dict]:
+    """Your own question, put to each model of ``adapters`` (a name -> adapter folder, None for
+    the base model) with the task's prompt and greedy decoding: the answer each one states
+    (``task.read``) and its whole response. Nothing is saved: this is for looking, not scoring.
+    """
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("the question is empty: write one, e.g. 'For how many integers x ...'")
+    answers = []
+    for name, adapter_dir in adapters.items():
+        with loaded_model(profile, model_name, adapter_dir) as (model, tokenizer):
+            prompt = task.prompt(tokenizer, question)
+            generation = generate(model, tokenizer, [prompt], max_new_tokens)[0]
+        answers.append(
+            {
+                "model": name,
+                "answer": task.read(generation.text),
+                "tokens": generation.tokens,
+                "cut off": generation.truncated,
+                "response": generation.text,
+            }
+        )
+    return answers
+
+
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """95% Wilson score interval of a proportion; sensible at 0, 1 and small n.
 

@@ -8,7 +8,8 @@ One call serves both profiles:
   ``FastLanguageModel.get_peft_model``. Unsloth is imported only there: it needs a GPU, and it
   must be imported before transformers, trl and peft touch the model so its patches apply.
 - smoke: a local CPU model from ``helpers.cpu_models`` (the tiny random Qwen2, or the real
-  SmolLM2-135M-Instruct with ``CURRICULUM_MODEL=smollm2``); LoRA through PEFT.
+  SmolLM2-135M-Instruct with ``CURRICULUM_MODEL=smollm2``), loaded by the same
+  ``FastLanguageModel`` calls done with transformers + PEFT (``helpers.cpu_unsloth``).
 
 ``$CURRICULUM_MODEL_PATH`` replaces every hub model id on the colab profile with a local folder
 (a GPU machine without the hub: ``benchmarks/gpu/make_random_model.py`` writes one).
@@ -97,6 +98,20 @@ def check_max_seq_length(source: str | Path, max_seq_length: int) -> None:
         )
 
 
+def fast_language_model(profile: Profile):
+    """The class that loads models and adds LoRA: Unsloth's ``FastLanguageModel`` on the colab
+    profile; on smoke (a CPU, where Unsloth cannot load) ``helpers.cpu_unsloth``'s stand-in,
+    which makes the same calls with transformers + PEFT. The one place the profile decides."""
+    if profile.is_smoke:
+        from helpers.cpu_unsloth import CPUFastLanguageModel
+
+        return CPUFastLanguageModel
+    require_gpu()
+    from unsloth import FastLanguageModel  # first: it patches transformers, trl and peft
+
+    return FastLanguageModel
+
+
 def load_model(
     profile: Profile,
     model_name: str = MATH_MODEL,
@@ -105,9 +120,28 @@ def load_model(
     seed: int = 3407,
 ):
     """``(model, tokenizer)`` for the profile, with LoRA adapters added when ``lora`` is given."""
-    if profile.is_smoke:
-        return _load_smoke(profile, max_seq_length, lora, seed)
-    return _load_unsloth(model_source(profile, model_name), max_seq_length, lora, seed)
+    FastLanguageModel = fast_language_model(profile)
+    source = model_source(profile, model_name)
+    check_max_seq_length(source, max_seq_length)
+    model, tokenizer = FastLanguageModel.from_pretrained(
+        model_name=source,
+        max_seq_length=max_seq_length,
+        dtype=compute_dtype(),  # bf16 on A100/L4/H100, fp16 on a T4
+        load_in_4bit=True,  # QLoRA: the 1.5B base takes ~1.2 GB instead of ~3 GB
+    )
+    ensure_pad_token(tokenizer)
+    if lora is not None:
+        model = FastLanguageModel.get_peft_model(
+            model,
+            r=lora.r,
+            lora_alpha=lora.alpha,
+            lora_dropout=lora.dropout,
+            target_modules=list(LORA_TARGETS),
+            bias="none",
+            use_gradient_checkpointing="unsloth",  # trades ~20% speed for much less memory
+            random_state=seed,
+        )
+    return model, tokenizer
 
 
 def load_tokenizer(profile: Profile, model_name: str = MATH_MODEL):
@@ -133,76 +167,20 @@ def compute_dtype():
     return torch.bfloat16 if supports_bf16() else torch.float16
 
 
-def _load_smoke(profile: Profile, max_seq_length: int, lora: LoraSettings | None, seed: int):
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    path = cpu_model_path(profile)
-    check_max_seq_length(path, max_seq_length)
-    tokenizer = ensure_pad_token(AutoTokenizer.from_pretrained(path))
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    if lora is not None:
-        from peft import LoraConfig, get_peft_model
-
-        torch.manual_seed(seed)
-        config = LoraConfig(
-            r=lora.r,
-            lora_alpha=lora.alpha,
-            lora_dropout=lora.dropout,
-            target_modules=list(LORA_TARGETS),
-            task_type="CAUSAL_LM",
-        )
-        model = get_peft_model(model, config)
-    return model, tokenizer
-
-
-def _load_unsloth(model_name: str, max_seq_length: int, lora: LoraSettings | None, seed: int):
-    require_gpu()
-    from unsloth import FastLanguageModel  # first: it patches transformers, trl and peft
-
-    check_max_seq_length(model_name, max_seq_length)
-    model, tokenizer = FastLanguageModel.from_pretrained(
-        model_name=model_name,
-        max_seq_length=max_seq_length,
-        dtype=compute_dtype(),  # bf16 on A100/L4/H100, fp16 on a T4
-        load_in_4bit=True,  # QLoRA: the 1.5B base takes ~1.2 GB instead of ~3 GB
-    )
-    ensure_pad_token(tokenizer)
-    if lora is not None:
-        model = FastLanguageModel.get_peft_model(
-            model,
-            r=lora.r,
-            lora_alpha=lora.alpha,
-            lora_dropout=lora.dropout,
-            target_modules=list(LORA_TARGETS),
-            bias="none",
-            use_gradient_checkpointing="unsloth",  # trades ~20% speed for much less memory
-            random_state=seed,
-        )
-    return model, tokenizer
-
-
 def load_adapter(profile: Profile, adapter_dir: Path, max_seq_length: int = 1024):
     """The base model with a saved LoRA adapter applied, ready for evaluation."""
     adapter_dir = Path(adapter_dir)
-    base = read_adapter_config(adapter_dir)
-    if not profile.is_smoke:
-        require_gpu()
-        from unsloth import FastLanguageModel
-
-        check_max_seq_length(base["base_model_name_or_path"], max_seq_length)
-        # Unsloth reads the base model's name from adapter_config.json and applies the adapter.
-        model, tokenizer = FastLanguageModel.from_pretrained(
-            model_name=str(adapter_dir),
-            max_seq_length=max_seq_length,
-            dtype=compute_dtype(),
-            load_in_4bit=True,
-        )
-        return model, ensure_pad_token(tokenizer)
-    from peft import PeftModel
-
-    model, tokenizer = _load_smoke(profile, max_seq_length, lora=None, seed=0)
-    return PeftModel.from_pretrained(model, adapter_dir), tokenizer
+    base = read_adapter_config(adapter_dir)["base_model_name_or_path"]
+    FastLanguageModel = fast_language_model(profile)
+    check_max_seq_length(base, max_seq_length)
+    # Unsloth reads the base model's name from adapter_config.json and applies the adapter.
+    model, tokenizer = FastLanguageModel.from_pretrained(
+        model_name=str(adapter_dir),
+        max_seq_length=max_seq_length,
+        dtype=compute_dtype(),
+        load_in_4bit=True,
+    )
+    return model, ensure_pad_token(tokenizer)
 
 
 def read_adapter_config(adapter_dir: Path) -> dict:
@@ -226,10 +204,7 @@ def read_adapter_config(adapter_dir: Path) -> dict:
 
 def for_inference(model, profile: Profile):
     """Switch to generation mode (Unsloth's 2x faster inference path on GPU)."""
-    if not profile.is_smoke:
-        from unsloth import FastLanguageModel
-
-        FastLanguageModel.for_inference(model)
+    fast_language_model(profile).for_inference(model)
     model.eval()
     return model
 

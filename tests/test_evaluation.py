@@ -260,3 +260,16 @@ def test_mcnemar_counts_discordant_items_and_matches_the_binomial_tail():
     assert mcnemar(first, first).p_value == 1.0
     with pytest.raises(ValueError, match="not the same items in the same order"):
         mcnemar(first, second[::-1])
+
+
+def test_ask_puts_one_question_to_each_model_and_reads_its_answer(smoke):
+    from helpers.evaluation import ask
+    from helpers.tasks import INEQUALITIES
+
+    question = "For how many integers x in [-5, 5] is 2x > 1?"
+    answers = ask(smoke, INEQUALITIES, question, {"base": None}, max_new_tokens=4)
+    assert [a["model"] for a in answers] == ["base"]
+    assert answers[0]["answer"] == INEQUALITIES.read(answers[0]["response"])
+    assert 1 <= answers[0]["tokens"] <= 4
+    with pytest.raises(ValueError, match="the question is empty"):
+        ask(smoke, INEQUALITIES, "  ", {"base": None})
