@@ -70,12 +70,31 @@ def weights_gib(parameters: float, bits: int = 4) -> float:
     return parameters * bits / 8 / 2**30
 
 
+# Keys and values of one token in Qwen2.5-1.5B: 28 layers x 2 KV heads x 128 dims, 2 bytes each.
+KV_BYTES_PER_TOKEN = 2 * 28 * 2 * 128 * 2
+
+
+def kv_cache_gib(batch_size: int, tokens: int) -> float:
+    """The KV cache of a batch of ``tokens``-long sequences (prompt and answer), Qwen2.5-1.5B.
+
+    >>> round(kv_cache_gib(32, 1100), 2)
+    0.94
+    """
+    return batch_size * tokens * KV_BYTES_PER_TOKEN / 2**30
+
+
+def lora_state_gib(lora_parameters: float) -> float:
+    """The trainable adapter in training: fp32 weights, gradients and Adam's two moments,
+    16 bytes a parameter."""
+    return lora_parameters * 16 / 2**30
+
+
 def budget_table(sections: dict[str, tuple[float, str]], gpu: GPU = T4):
-    """A ``pandas.DataFrame`` of ``{section: (minutes, memory)}``, the minutes rounded and the
-    total added, every figure labelled an estimate."""
+    """A ``pandas.DataFrame`` of ``{section: (minutes, memory)}``, the minutes to a tenth and
+    the total to a minute, every figure labelled an estimate."""
     import pandas as pd
 
-    rows = {name: {"T4 minutes (estimate)": round(minutes), "GPU memory (estimate)": memory}
+    rows = {name: {"T4 minutes (estimate)": round(minutes, 1), "GPU memory (estimate)": memory}
             for name, (minutes, memory) in sections.items()}  # fmt: skip
     total = sum(minutes for minutes, _ in sections.values())
     rows["total"] = {"T4 minutes (estimate)": round(total), "GPU memory (estimate)": ""}

@@ -47,6 +47,22 @@ class LoraSettings:
     dropout: float = 0.0
 
 
+def lora_parameter_counts(config, lora: LoraSettings) -> tuple[int, int]:
+    """``(LoRA parameters, base parameters)`` of a model built from ``config`` (a transformers
+    config) with ``lora`` on every projection, counted by PEFT on weightless "meta" tensors: no
+    download, no memory. For Qwen2.5-Math-1.5B at r = 64, 73.9 M LoRA on 1.54 B, 4.8%."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(config)
+    base = sum(p.numel() for p in model.parameters())
+    adapter = LoraConfig(r=lora.r, lora_alpha=lora.alpha, target_modules=list(LORA_TARGETS))
+    trainable, _ = get_peft_model(model, adapter).get_nb_trainable_parameters()
+    return trainable, base
+
+
 def model_source(profile: Profile, model_name: str = MATH_MODEL) -> str:
     """Where ``model_name`` loads from: the local CPU model on smoke; on colab the hub id, or
     the folder in ``$CURRICULUM_MODEL_PATH`` when it is set."""

@@ -103,6 +103,12 @@ class TrainingResult:
     reused: bool  # a finished run was found and not trained again
 
     @property
+    def end_loss(self) -> float:
+        """The mean loss over the last 10% of logged steps (at least one): the last step
+        alone is one batch's loss, noise around the trend."""
+        return end_loss(self.history)
+
+    @property
     def final_loss(self) -> float:
         return self.history[-1]["loss"]
 
@@ -111,12 +117,37 @@ class TrainingResult:
         return self.history[-1]["step"]
 
 
+def end_loss(history: Sequence[dict], share: float = 0.1) -> float:
+    """Mean ``loss`` over the last ``share`` of the logged steps, at least one.
+
+    >>> end_loss([{"loss": x} for x in (3.0, 2.0, 1.0, 0.5)], share=0.5)
+    0.75
+    """
+    if not history:
+        raise ValueError("no logged steps: the run has not trained yet")
+    tail = history[-max(1, round(len(history) * share)) :]
+    return sum(log["loss"] for log in tail) / len(tail)
+
+
+def label_view(trainer, index: int = 0) -> list[tuple[str, bool]]:
+    """``(token, trained)`` for each token of training example ``index``, as the trainer's own
+    data collator builds its labels: ``trained`` is False where the label is -100 (the loss
+    skips it). With completion-only loss every prompt token is False."""
+    batch = trainer.data_collator([trainer.train_dataset[index]])
+    tokenizer = trainer.processing_class
+    return [
+        (tokenizer.decode([token]), label != -100)
+        for token, label in zip(batch["input_ids"][0].tolist(), batch["labels"][0].tolist())
+    ]
+
+
 def run_settings(
     experiment: SFTExperiment, task: Task, rows: Sequence[dict], profile: Profile, config: dict
 ) -> dict:
     """Everything that decides what a run trains: the experiment's knobs (not its name or the
     seed's numbers), the base model, the task's prompt, the exact rows and any overrides."""
-    knobs = {k: v for k, v in asdict(experiment).items() if k not in ("name", "reported")}
+    labels = ("name", "reported", "ours")  # what a run is called and quoted: not what it trains
+    knobs = {k: v for k, v in asdict(experiment).items() if k not in labels}
     trained_on = [[row.get("id"), row["question"], row[experiment.target]] for row in rows]
     return {
         "experiment": knobs,

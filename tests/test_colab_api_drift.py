@@ -109,6 +109,10 @@ def test_colab_branch_passes_only_keywords_the_pinned_unsloth_and_trl_take(colab
     assert set(report["calls"]) == FUNCTIONS  # every entry point was reached and checked
     assert not report["problems"], "\n".join(report["problems"])
     assert report["trainer"] == "UnslothSFTTrainer"  # built by Unsloth's patched TRL, on a CPU
+    # the recipe notebook 02 shows in its own cells was checked too, every call of it
+    assert set(report["notebook_calls"]["02_sft_models_abc.py"]) == FUNCTIONS - {
+        "FastLanguageModel.for_inference"
+    }
 
 
 @pytest.mark.slow

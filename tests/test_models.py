@@ -50,6 +50,29 @@ def test_lora_wraps_every_projection(smoke):
     assert trainable and all("lora_" in n for n in trainable)
 
 
+def test_lora_parameter_counts_match_the_loaded_model(smoke):
+    from transformers import AutoConfig
+
+    from helpers.cpu_models import cpu_model_path
+    from helpers.models import lora_parameter_counts
+
+    lora = LoraSettings(r=8, alpha=16)
+    model, _ = load_model(smoke, lora=lora)
+    trainable, everything = model.get_nb_trainable_parameters()
+    counted = lora_parameter_counts(AutoConfig.from_pretrained(cpu_model_path(smoke)), lora)
+    assert counted == (trainable, everything - trainable)
+
+
+def test_the_cpu_stand_in_refuses_a_keyword_unsloth_does_not_take(smoke):
+    from helpers.cpu_models import cpu_model_path
+    from helpers.cpu_unsloth import CPUFastLanguageModel
+
+    with pytest.raises(TypeError, match="load_in_4bits"):
+        CPUFastLanguageModel.from_pretrained(
+            model_name=str(cpu_model_path(smoke)), load_in_4bits=True
+        )
+
+
 def test_saved_adapter_reloads_to_the_same_logits(smoke, tmp_path):
     model, tokenizer = load_model(smoke, lora=LoraSettings(r=8, alpha=16))
     with torch.no_grad():  # LoRA's B starts at zero: make the adapter change the output

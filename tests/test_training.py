@@ -8,7 +8,7 @@ from helpers.experiments import MODEL_A, MODEL_D
 from helpers.models import load_adapter, load_model
 from helpers.prompts import render_prompt
 from helpers.tasks import INEQUALITIES
-from helpers.training import build_trainer, train_experiment
+from helpers.training import build_trainer, label_view, train_experiment
 
 
 def quick(experiment):
@@ -45,6 +45,20 @@ def test_only_the_assistant_completion_is_trained(smoke, train_rows, tmp_path):
                 assert label == (-100 if i < len(prompt_ids) else token), i
             trained = tokenizer.decode(ids[len(prompt_ids) :])
             assert trained == row[experiment.target] + "<|im_end|>\n"
+
+
+def test_label_view_marks_the_prompt_out_of_the_loss_and_the_answer_in(smoke, train_rows, tmp_path):
+    model, tokenizer = load_model(smoke, lora=MODEL_A.lora)
+    trainer = build_trainer(
+        model, tokenizer, MODEL_D, INEQUALITIES, train_rows[:2], tmp_path, smoke
+    )
+    for index, row in enumerate(train_rows[:2]):
+        view = label_view(trainer, index)
+        prompt = "".join(token for token, trained in view if not trained)
+        answer = "".join(token for token, trained in view if trained)
+        assert prompt == render_prompt(tokenizer, row["question"])
+        assert answer == row["solution"] + "<|im_end|>\n"
+        assert [trained for _, trained in view] == sorted(trained for _, trained in view)
 
 
 def test_bad_rows_stop_before_a_model_loads(smoke, train_rows, tmp_path, monkeypatch):

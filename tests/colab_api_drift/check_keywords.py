@@ -23,6 +23,10 @@ on, so on Colab a typo would be ignored, not fail. The JSON report looks like
                    unchecked)"],
      "trainer": "UnslothSFTTrainer"}
 
+The notebooks' own cells (notebook 02 shows the recipe itself: ``from_pretrained``,
+``get_peft_model``, ``SFTConfig``, ``SFTTrainer``) are read from ``nbs_py/*.py`` and each keyword
+they pass is checked by name against the same pinned signatures (``"notebook_calls"``).
+
 ``--misspell FUNCTION:KEYWORD=WRONG`` renames a keyword in every call of FUNCTION as it arrives,
 to show that a typo in our code is caught.
 """
@@ -56,12 +60,28 @@ KWARGS_READ = {
 }
 
 
+ROOT = Path(__file__).resolve().parents[2]
+# What the notebooks call in their own cells (the recipe shown to the learner), checked by name.
+NOTEBOOK_FUNCTIONS = {
+    "FastLanguageModel.from_pretrained",
+    "FastLanguageModel.get_peft_model",
+    "SFTConfig",
+    "SFTTrainer",
+}
+
+
+def keyword_names(signature) -> set[str]:
+    """The parameters a call can name (not ``*args`` or ``**kwargs``)."""
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {p.name for p in signature.parameters.values() if p.kind in kinds}
+
+
 def check_call(function: str, library: str, signature, args, kwargs, read):
     """``(bound, problems)`` of a call of ``function``: each keyword that is neither a named
     parameter nor read from ``**kwargs`` (``read``) is a problem and left out of ``bound``, and
     so are extra positional arguments. A call that does not bind at all raises TypeError."""
     parameters = signature.parameters.values()
-    named = {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    named = keyword_names(signature)
     catch_all = any(p.kind is p.VAR_KEYWORD for p in parameters)
     unread = " (only **kwargs would take it: ignored or passed on unchecked)" if catch_all else ""
     problems = [
@@ -145,20 +165,68 @@ def patch_trl_as_on_a_gpu() -> None:
         os.environ["UNSLOTH_ALLOW_CPU"] = "1"
 
 
-def install_recorders(misspell: dict[str, dict[str, str]], report: dict) -> None:
-    """Replace the Unsloth and TRL entry points our colab branch calls with recorders."""
+def kwargs_read() -> dict[str, set[str]]:
+    """``KWARGS_READ`` plus SFTConfig's: Unsloth's SFTConfig forwards from **kwargs exactly what
+    TRL's own SFTConfig accepts (unsloth/models/rl_config_compat.py,
+    filter_config_init_kwargs) and drops the rest."""
     import dataclasses
 
+    import trl
+
+    own = next(c for c in trl.SFTConfig.__mro__ if "_unsloth_patched_rl_config" not in vars(c))
+    return KWARGS_READ | {"SFTConfig": {f.name for f in dataclasses.fields(own) if f.init}}
+
+
+def notebook_keywords(source: Path) -> dict[str, list[str]]:
+    """``{function: [keyword, ...]}`` of the Unsloth and TRL calls a notebook makes in its own
+    cells (``nbs_py/*.py``), read from its syntax tree: the recipe a learner copies."""
+    import ast
+
+    calls: dict[str, list[str]] = {}
+    for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in NOTEBOOK_FUNCTIONS:
+            names = calls.setdefault(ast.unparse(node.func), [])
+            names += [k.arg for k in node.keywords if k.arg and k.arg not in names]
+    return calls
+
+
+def check_notebooks(report: dict) -> None:
+    """Each keyword the notebooks pass in their own cells exists in the pinned signature."""
+    import trl
+    import unsloth
+    from unsloth import FastLanguageModel
+
+    real = {
+        "FastLanguageModel.from_pretrained": FastLanguageModel.from_pretrained,
+        "FastLanguageModel.get_peft_model": FastLanguageModel.get_peft_model,
+        "SFTConfig": trl.SFTConfig,
+        "SFTTrainer": trl.SFTTrainer,
+    }
+    read = kwargs_read()
+    report["notebook_calls"] = {}
+    for source in sorted((ROOT / "nbs_py").glob("*.py")):
+        calls = notebook_keywords(source)
+        if calls:
+            report["notebook_calls"][source.name] = calls
+        for function, keywords in calls.items():
+            named = keyword_names(inspect.signature(real[function]))
+            report["problems"] += [
+                f"{source.name}: {function} does not take keyword {name!r} in unsloth "
+                f"{unsloth.__version__} / trl {trl.__version__}"
+                for name in keywords
+                if name not in named | read.get(function, set())
+            ]
+
+
+def install_recorders(misspell: dict[str, dict[str, str]], report: dict) -> None:
+    """Replace the Unsloth and TRL entry points our colab branch calls with recorders."""
     import trl
     import unsloth
     from unsloth import FastLanguageModel
 
     in_unsloth = f"unsloth {unsloth.__version__}"
     in_trl = f"trl {trl.__version__} as patched by {in_unsloth}"
-    # Unsloth's SFTConfig forwards from **kwargs exactly what TRL's own SFTConfig accepts
-    # (unsloth/models/rl_config_compat.py, filter_config_init_kwargs) and drops the rest.
-    own = next(c for c in trl.SFTConfig.__mro__ if "_unsloth_patched_rl_config" not in vars(c))
-    read = KWARGS_READ | {"SFTConfig": {f.name for f in dataclasses.fields(own) if f.init}}
+    read = kwargs_read()
     methods = {
         "from_pretrained": load_local,
         "get_peft_model": add_lora,
@@ -236,6 +304,7 @@ def main() -> None:
     versions = {name: import_module(name).__version__ for name in ("unsloth", "unsloth_zoo", "trl")}
     patch_trl_as_on_a_gpu()
     report = {"versions": versions, "calls": {}, "problems": []}
+    check_notebooks(report)  # against the real signatures, before the recorders replace them
     install_recorders(parse_misspellings(options.misspell), report)
     drive_colab_branch(report)
     options.report.write_text(json.dumps(report, indent=1))
