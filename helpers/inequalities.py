@@ -33,10 +33,12 @@ COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator
 class GeneratorSettings:
     """Where the numbers of a problem are drawn from (all ranges inclusive)."""
 
-    lo_range: tuple[int, int] = (-50, -50)  # the seed: every problem asks about [-50, 50]
+    # The seed shows one example (5x - 10 < -4x - 2 on [-50, 50]) and gives no ranges: these
+    # defaults are our reading of it, consistent with that example.
+    lo_range: tuple[int, int] = (-50, -50)  # the seed's example asks about [-50, 50]
     hi_range: tuple[int, int] = (50, 50)
-    coef_range: tuple[int, int] = (-5, 5)  # x coefficients of f1 and f2
-    const_range: tuple[int, int] = (-10, 10)  # constant terms of f1 and f2
+    coef_range: tuple[int, int] = (-5, 5)  # x coefficients of f1 and f2 (ours)
+    const_range: tuple[int, int] = (-10, 10)  # constant terms of f1 and f2 (ours)
     operators: tuple[str, ...] = OPERATORS  # drawn uniformly
 
     def __post_init__(self) -> None:

@@ -42,7 +42,9 @@
 # 6. find *twins*, the same problem after one line of algebra, between training and test, and
 #    measure what answering from a lookup table of training answers scores.
 #
-# This notebook needs no GPU: it runs in seconds anywhere.
+# **Budget.** This notebook needs no GPU: nothing in it trains or generates, every cell runs on
+# the CPU, and nothing is downloaded. On a Colab runtime with a GPU it leaves the GPU idle, so
+# you may run it on a CPU runtime. The other notebooks print their T4 budget at the top.
 
 # %%
 # Setup: on Colab, clone the course and install its pinned stack (a few minutes); elsewhere do
@@ -115,12 +117,13 @@ print(worked_solution(flipped))
 # %% [markdown]
 # ## 2 · The generator and its settings
 #
-# `GeneratorSettings` says where the numbers come from. `FAITHFUL` reproduces the report's
-# distribution (range always $[-50, 50]$, $x$ coefficients in $[-5, 5]$, constants in
-# $[-10, 10]$, the four operators uniform). `HARD` goes beyond the report: the range itself
-# varies and the numbers are larger, so answers spread out. A problem and its mirror image
-# ($f_2 \;\mathrm{flip(op)}\; f_1$) count as one, so no split contains the same problem twice as
-# written. (A subtler disguise gets through: section 6.)
+# `GeneratorSettings` says where the numbers come from. The report shows one example problem
+# and its answer, and gives no ranges: `FAITHFUL` is **our reading** of it, consistent with that
+# example (range always $[-50, 50]$ as in the example; $x$ coefficients in $[-5, 5]$, constants
+# in $[-10, 10]$ and the four operators uniform are our choices). `HARD` goes beyond the
+# report: the range itself varies and the numbers are larger, so answers spread out. A problem
+# and its mirror image ($f_2 \;\mathrm{flip(op)}\; f_1$) count as one, so no split contains the
+# same problem twice as written. (A subtler disguise gets through: section 6.)
 
 # %%
 import random
@@ -459,29 +462,74 @@ for name in ("val_400", "val_novel_400"):
 # the novel one says whether the model solves problems it has not seen in disguise.
 
 # %% [markdown]
+# ## 9 · Your own problem
+#
+# Write an inequality of your own: the cell counts its solutions three ways and writes the
+# worked solution a model would be trained on. (Notebook 02 puts your question to the models.)
+
+# %%
+mine = Inequality(a1=3, b1=-4, op="<", a2=-2, b2=11, lo=-20, hi=20)  # 3x - 4 < -2x + 11
+print(mine.question)
+print("closed form", count_solutions(mine), "| brute force", count_by_enumeration(mine),
+      "| sympy", count_by_sympy(mine))  # fmt: skip
+print(worked_solution(mine))
+
+# %% [markdown]
 # ## What you should see on a T4
 # The same as here: this notebook uses no GPU and runs in seconds. Every check prints
 # "identical: True", all problems agree three ways, and no problem of the novel files has a
 # training twin.
 #
 # ## Exercises
+# Each exercise has a solution in the collapsed cell after it: try first, then open it.
+#
 # 1. Change `FAITHFUL` to draw coefficients from $[-2, 2]$. Predict first: does the share of
 #    answers in $49..53$ go up or down? Check with `answer_histogram`.
-# 2. Write `GeneratorSettings(operators=("<",))` problems and explain why the answer histogram
-#    has only one side of 50.
-# 3. Find an inequality whose bound lands exactly on an integer, and check by hand that the
-#    strict and non-strict versions differ by exactly one. Use the first cell below.
-# 4. The second cell below shows a `test_400` problem with no twin in `train_400`: a model
-#    trained on `train_400` cannot answer it by recall. Solve it by hand (move the terms, divide,
-#    round the bound, count), set `my_count` and run the cell. Then find its form with
-#    `canonical_form`: is there a twin in `train_2000`?
 
-# %%
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 1 (try it first)
+from dataclasses import replace
+
+narrow = replace(FAITHFUL, coef_range=(-2, 2))
+for name, settings in (("FAITHFUL", FAITHFUL), ("coefficients in [-2, 2]", narrow)):
+    answers = [count_solutions(p) for p in generate_unique(2000, settings, seed=5)]
+    middle = sum(49 <= answer <= 53 for answer in answers) / len(answers)
+    print(f"{name}: {middle:.1%} of answers in 49..53")
+# Smaller coefficients put the bound -(b2 - b1)/(a1 - a2) further from 0 more often (the
+# constants are divided by smaller numbers), so fewer answers sit near 50: the share goes down.
+
+# %% [markdown]
+# 2. Draw problems with `GeneratorSettings(operators=("<",))`. Predict first: are all answers on
+#    one side of 50 (say, counts of $x < c$ for $c$ near 0 give about 50 or fewer)? Check with
+#    `answer_histogram`, and explain what you see.
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 2 (try it first)
+only_less = GeneratorSettings(operators=("<",))
+answers = [count_solutions(p) for p in generate_unique(2000, only_less, seed=5)]
+above = sum(answer > 50 for answer in answers) / len(answers)
+print(f"'<' only: {above:.1%} of answers above 50, {1 - above:.1%} at 50 or below")
+# Both sides. Moving the x terms to one side gives (a1 - a2) x < b2 - b1, and dividing by a
+# negative a1 - a2 flips the inequality: about half the problems become x > c. The operator as
+# written does not decide the direction; the sign of a1 - a2 does.
+
+# %% [markdown]
+# 3. Find an inequality whose bound lands exactly on an integer, and check by hand that the
+#    strict and non-strict versions differ by exactly one.
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 3 (try it first)
 strict = Inequality(a1=3, b1=0, op="<", a2=0, b2=12, lo=-50, hi=50)  # 3x < 12: bound at 4
 inclusive = Inequality(a1=3, b1=0, op="<=", a2=0, b2=12, lo=-50, hi=50)
 difference = count_solutions(inclusive) - count_solutions(strict)
 print(f"x < 4: {count_solutions(strict)},  x <= 4: {count_solutions(inclusive)}")
-assert difference == 1
+assert difference == 1  # x = 4 itself
+
+# %% [markdown]
+# 4. The next cell shows a `test_400` problem with no twin in `train_400`: a model trained on
+#    `train_400` cannot answer it by recall. Solve it by hand (move the terms, divide, round the
+#    bound, count), set `my_count` and run the cell. Then find its form with `canonical_form`:
+#    is there a twin in `train_2000`?
 
 # %%
 test_400, train_400 = evaluation_sets["test_400"], training_sets["train_400"]
@@ -491,4 +539,10 @@ lonely = next(
 print(lonely["question"])
 my_count = None  # your count, worked out by hand
 if my_count is not None:
-    print("correct" if my_count == lonely["answer"] else "not yet: print(lonely['solution'])")
+    print("correct" if my_count == lonely["answer"] else "not yet: see the solution below")
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 4 (try it first)
+print(lonely["solution"])
+twin_in_2000 = has_twin([lonely], training_sets["train_2000"])[0]
+print("a twin in train_2000:", twin_in_2000)
