@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
+from helpers.aime_solutions import clean_solution
 from helpers.files import check_unique_ids, read_csv, read_jsonl
 from helpers.runtime import REPO_ROOT
 
@@ -84,9 +85,11 @@ class AimeProblem:
 
     @property
     def target(self) -> str:
-        r"""The training target: the solution (if any), ending "The final answer is \boxed{N}"."""
+        r"""The training target: the first solution (if any; cleaned by ``clean_solution``: no
+        signatures, no boxes), then the report's line "The final answer is \boxed{N}"."""
         final = FINAL_LINE.format(self.answer)
-        return final if not self.solution else f"{self.solution.rstrip()}\n\n{final}"
+        solution = clean_solution(self.solution or "")
+        return f"{solution}\n\n{final}" if solution else final
 
     def row(self) -> dict:
         """The dict the training and evaluation helpers take."""

@@ -197,6 +197,7 @@ def ask(
     adapters: dict[str, Path | None],
     max_new_tokens: int = 512,
     model_name: str = MATH_MODEL,
+    max_seq_length: int = 2048,
 ) -> list[dict]:
     """Your own question, put to each model of ``adapters`` (a name -> adapter folder, None for
     the base model) with the task's prompt and greedy decoding: the answer each one states
@@ -206,7 +207,7 @@ def ask(
         raise ValueError("the question is empty: write one, e.g. 'For how many integers x ...'")
     answers = []
     for name, adapter_dir in adapters.items():
-        with loaded_model(profile, model_name, adapter_dir) as (model, tokenizer):
+        with loaded_model(profile, model_name, adapter_dir, max_seq_length) as (model, tokenizer):
             prompt = task.prompt(tokenizer, question)
             generation = generate(model, tokenizer, [prompt], max_new_tokens)[0]
         answers.append(

@@ -35,7 +35,8 @@
 # 2. split by time when a random split would leak, and check that no problem is in two splits;
 # 3. size sequences and memory for long worked solutions on a T4;
 # 4. read accuracy on 30 items with its interval, and not over-read it;
-# 5. look at *how* answers fail: no answer, out of range, wrong.
+# 5. look at *how* answers fail: no answer, out of range, wrong;
+# 6. ask whether a validation year could have been in the model's pretraining data.
 
 # %%
 # Setup: on Colab, clone the course and install its pinned stack (a few minutes); elsewhere do
@@ -62,6 +63,27 @@ if "google.colab" in sys.modules:
 from helpers.runtime import start_notebook
 
 profile, RUN = start_notebook("03_aime")
+
+# %% [markdown]
+# ## What this notebook costs on a T4
+#
+# Estimates, not measurements (`helpers.budget` states its assumptions), and always **for a free
+# Colab T4 at the colab sizes**: the report's 890 / 60 / 30 split, two epochs at
+# `max_seq_length = 4096`, and token counts measured once on the hub's data with the Qwen2.5
+# tokenizer (`helpers.aime_budget.HUB_TOKENS`). In the smoke profile this table still describes
+# a T4, not the CPU run in front of you. Generating long answers is the expensive part; each
+# evaluation is an upper bound (every batch runs to the token limit), and the progress bars
+# show your real rate. Runtime → Run all also runs the exercises' hidden solutions (the last
+# row): stop before them if you want to try the exercises yourself first.
+
+# %%
+from helpers.aime_budget import aime_sections
+from helpers.budget import budget_table
+from helpers.experiments import AIME_RUN
+
+EVAL_BATCH = 16  # prompts generated together on a T4 (section 4); the smoke profile uses 4
+ASK_TOKENS = 1536  # new tokens for your own question (section 10): ask() loads 2,048 positions
+budget_table(aime_sections(AIME_RUN, eval_batch=EVAL_BATCH, ask_tokens=ASK_TOKENS))
 
 # %% [markdown]
 # ## 1 · Three sources, three formats
@@ -117,37 +139,63 @@ for name in ("train", "validation", "test"):
 
 # %% [markdown]
 # `aime_splits` also checks that no problem (by key or by normalised text) is in the data twice,
-# whether in two splits or in one (the same 2025 file given as both parts, say). A
-# training target is the solution, if there is one, ending with the line the report used; a
-# problem without a solution teaches only that line:
+# whether in two splits or in one (the same 2025 file given as both parts, say).
+#
+# A training target is the worked solution, if there is one, ending with the line the report
+# used (`The final answer is \boxed{N}`); a problem without a solution teaches only that line.
+# But a "solution" from the AoPS wiki is the whole page: several solutions one after another,
+# signed by their authors ("~username"), each boxing the answer. Trained on that, the model
+# would learn to solve each problem several times and sign its work. So the target keeps the
+# **first solution only**, without signatures, its box unwrapped, so that the one box left is the
+# final line (`helpers.aime_solutions.clean_solution`):
 
 # %%
-with_solution = next(p for p in splits.train if p.solution)
-print(with_solution.target[-300:], "\n---")
+from helpers.aime_solutions import clean_solution
+
+solved = [p for p in splits.train if p.solution]
+several = [p for p in solved if p.solution.count("\\boxed") > 1]  # several solutions, mostly
+page = min(several, key=lambda p: len(p.target))  # the shortest such example
+print(page.solution[: len(page.target) + 300], "[...]\n--- the target ---")
+print(page.target, "\n--- a target without a solution ---")
 print(next(p for p in splits.train if not p.solution).target)
+kept = sum(len(clean_solution(p.solution)) for p in solved) / sum(len(p.solution) for p in solved)
+print(
+    f"\n{len(solved)} worked solutions ({len(several)} with several boxed answers): "
+    f"their first solutions keep {kept:.0%} of the text"
+)
+assert all(p.target.count("\\boxed") == 1 for p in splits.train)  # one box: the final line
 
 # %% [markdown]
 # ## 3 · Will it fit on a T4?
 #
 # Worked solutions are long. We train with `max_seq_length = 4096` tokens (batch 2, gradient
 # accumulation 4, 4-bit base, Unsloth's gradient checkpointing); longer examples are cut at the
-# end. How many are affected:
+# end. How long the examples with solutions are, cleaned and as whole wiki pages, and how many
+# of all the training examples would be cut:
 
 # %%
-from helpers.experiments import AIME_RUN
+from helpers.aime_budget import HUB_TOKENS
 from helpers.models import load_tokenizer
 from helpers.tasks import AIME
 
 tokenizer = load_tokenizer(profile)
-lengths = []
-for problem in splits.train:
-    chat = AIME.messages(problem.problem, answer=problem.target)
-    text = tokenizer.apply_chat_template(chat, tokenize=False)
-    lengths.append(len(tokenizer(text).input_ids))
+
+
+def n_tokens(problem, target):
+    chat = AIME.messages(problem.problem, answer=target)
+    return len(tokenizer(tokenizer.apply_chat_template(chat, tokenize=False)).input_ids)
+
+
+for name, target in (("cleaned", lambda p: p.target), ("whole pages", lambda p: p.solution)):
+    sizes = [n_tokens(p, target(p)) for p in solved]
+    cut = sum(n > AIME_RUN.max_seq_length for n in sizes)
+    print(f"{name:<11}: mean {sum(sizes) / len(sizes):.0f}, longest {max(sizes)}, {cut} cut")
+lengths = [n_tokens(p, p.target) for p in splits.train]
 too_long = sum(n > AIME_RUN.max_seq_length for n in lengths)
 print(
-    f"max_seq_length {AIME_RUN.max_seq_length}: longest example {max(lengths)} tokens, "
-    f"{too_long} of {len(lengths)} cut"
+    f"all {len(lengths)} training examples: mean {sum(lengths) / len(lengths):.0f} tokens "
+    f"(the budget assumed {HUB_TOKENS['train_mean']}, the hub's), longest {max(lengths)}, "
+    f"{too_long} cut at max_seq_length {AIME_RUN.max_seq_length}"
 )
 
 # %% [markdown]
@@ -179,7 +227,7 @@ MAX_NEW_TOKENS, longest_prompt = generation_budget(
 print(f"{POSITIONS} positions, longest prompt {longest_prompt} tokens -> {MAX_NEW_TOKENS=}")
 SETTINGS = EvalSettings(
     max_new_tokens=MAX_NEW_TOKENS,
-    batch_size=profile.n(16, smoke=4),
+    batch_size=profile.n(EVAL_BATCH, smoke=4),
     max_seq_length=POSITIONS,  # never more: see above
 )
 EVAL = RUN / "eval"
@@ -276,33 +324,206 @@ from helpers.evaluation import mcnemar
 
 for split, group in (("validation", records), ("test", test_records)):
     print(f"tuned vs baseline, {split}: {mcnemar(group['AIME r=64'], group['baseline'])}")
-#
-# ## Why the negative result is plausible
-# - Only 90 of 890 training problems carry reasoning; 800 teach the model to print a final line
-#   without any work, which can *hurt* a model that solves problems by reasoning.
-# - The base model was already trained on a vast amount of competition mathematics; 890
-#   problems add little knowledge, and LoRA at this scale mostly changes style and format.
+
+# %% [markdown]
+# ### Why the negative result is plausible
+# - Only 90 of the 890 training problems carry reasoning (the report's counts; section 2 prints
+#   yours); the other 800 teach the model to print a final line without any work, which can
+#   *hurt* a model that solves problems by reasoning.
+# - The base model was already trained on a vast amount of competition mathematics (next
+#   section); 890 problems add little knowledge, and LoRA at this scale mostly changes style and
+#   format.
 # - A 1.5B model's ceiling on AIME is low; the report's Part I task sits well inside its reach.
 #
-# ## What you should see on a T4
-# Long generations dominate the time: the baseline on 60 + 30 problems at up to
-# `MAX_NEW_TOKENS` tokens each is the slowest part, training is shorter. The progress bars tell
-# you the rate. Expect low accuracies with wide intervals, and compare the error types before
-# and after tuning.
+# ## 9 · Why 2020–21 looks easier than 2025
 #
-# ## Exercises
-# 1. Train on the 90 problems with solutions only (the report tried this too). Does the
-#    *format* error count change?
-# 2. Add "The answer is an integer from 0 to 999." to the system prompt
-#    (`AIME.with_prompt(system=...)` in place of `AIME` in `evaluate_model`) and count
-#    `outside 0-999` answers before and after. The new prompt gets its own results file.
-# 3. Build a paired table: for each test problem, baseline right/wrong vs tuned right/wrong.
-#    How many problems flipped each way? The cell below starts it.
+# The report's untuned model solved 14/60 validation problems (2020–21) but 3/30 test problems
+# (2025), and the report read this as "the validation set problems are easier for the model to
+# solve". There is a second explanation: **the model may have seen the older problems.**
+#
+# What Qwen says about the data behind `Qwen2.5-Math-1.5B` (the base model we tune):
+# - its technical report ([arXiv 2409.12122](https://arxiv.org/abs/2409.12122), abstract):
+#   "During the pre-training phase, Qwen2-Math-Instruct is utilized to generate large-scale,
+#   high-quality mathematical data";
+# - the release post ([Qwen2.5-Math, September 2024](https://qwenlm.github.io/blog/qwen2.5-math/)):
+#   the pre-training corpus, *Qwen Math Corpus v2*, aggregates "high-quality mathematical data
+#   [...] from web sources, books, and codes across multiple recall cycles", over 1T tokens; and
+#   on decontamination, "For pre-training data, we filter potentially contaminated samples
+#   against datasets such as GSM8K and MATH." AIME 24 and AMC 23 are filtered only from the
+#   *post*-training data (SFT, reward model, RL), which shapes the Instruct models, not the base.
+#
+# So the pre-training data was not filtered against AIME 2020–21, whose problems and worked
+# solutions had been on the public web (the AoPS wiki among them) for years before the model's
+# release in September 2024: very likely some of them were in its pre-training data. AIME 2025
+# was sat in February 2025, after the release: it cannot have been. We cannot check which
+# problems the model saw, so read the validation score as *reasoning plus possible recall*, and
+# the test score as reasoning alone. Two consequences: validation overstates what the model does
+# on new problems (and picking a checkpoint by it rewards recall), and the training years
+# (1983–2019, 2022–24) are probably not new to the model either.
+#
+# First, are the two baselines even different? Both with their 95% intervals:
 
 # %%
+from helpers.aime_budget import HUB_SIZES
+from helpers.evaluation import wilson_interval
+
+report = AIME_RUN.reported
+baselines = {  # the report's share and its n
+    "validation 2020-21": (report["baseline_val_accuracy"], HUB_SIZES["validation"]),
+    "test 2025": (report["baseline_test_accuracy"], HUB_SIZES["test"]),
+}
+intervals = []
+for name, (share, n) in baselines.items():
+    correct = round(share * n)
+    intervals.append(wilson_interval(correct, n))
+    low, high = intervals[-1]
+    print(f"report's baseline, {name:<18}: {correct}/{n}, 95% interval [{low:.3f}, {high:.3f}]")
+(val_low, val_high), (test_low, test_high) = intervals
+overlap = val_low <= test_high and test_low <= val_high
+print("the two intervals", "overlap" if overlap else "do not overlap")
+assert overlap  # the report's numbers, fixed: the paragraph below reads this result
+print(f"yours, validation: {summarise(records['baseline'])}")
+print(f"yours, test:       {summarise(test_records['baseline'])}")
+
+# %% [markdown]
+# Overlapping intervals do not prove the two years equally hard, but they say that 60 and 30
+# problems cannot separate "easier", "seen before" and "chance". What they do not change: only
+# the 2025 score measures the model on problems it cannot have seen.
+#
+# ## 10 · Ask your own question
+#
+# Write an AIME-style problem of your own in `QUESTION` (invented: a published problem may be in
+# the pretraining data, as section 9 explains) and compare the untuned and the tuned model.
+# Nothing is saved; this is for looking, not scoring. The table cuts long responses: print
+# `answers[1]["response"]` to read one whole.
+
+# %%
+from helpers.evaluation import ask
+
+QUESTION = (  # edit me; this one is invented, its answer is 066
+    "Find the number of positive integers $n \\le 100$ such that $n^2 + n$ is divisible by $6$."
+)
+adapters = {"base": None, "AIME r=64": result.adapter_dir}
+answers = ask(profile, AIME, QUESTION, adapters, max_new_tokens=profile.n(ASK_TOKENS, smoke=24))
+pd.DataFrame(answers)
+
+# %% [markdown]
+# ## 11 · Save the tuned model
+#
+# The adapter in the run folder needs its base model and PEFT to run. To use the tuned model
+# elsewhere, export it (`helpers.export.export_model`): the base merged with the adapter as one
+# ordinary 16-bit checkpoint (~3 GB; transformers, vLLM or TGI load it), and a GGUF file
+# quantised to q4_k_m (~1 GB; llama.cpp, Ollama or LM Studio run it on a laptop). For the GGUF,
+# Unsloth first downloads and builds llama.cpp, which takes several minutes. Off by default.
+
+# %%
+from helpers.export import export_model
+
+EXPORT = False  # True (Colab): merged 16-bit weights (~3 GB) and a GGUF (~1 GB, q4_k_m)
+if EXPORT and not profile.is_smoke:
+    print(export_model(profile, result.adapter_dir, RUN / "export"))
+
+# %% [markdown]
+# ## 12 · The report's numbers and yours
+#
+# Every number Part II reports, next to yours, each with its 95% interval at its own n (the
+# report's 60 and 30). Differences within overlapping intervals are not differences. The note
+# says where our setting is not the report's.
+
+# %%
+from helpers.report import Reported, seed_vs_yours
+
+
+def measured(recs):
+    """(successes, n) of a set of records, for the table."""
+    return summarise(recs).correct, len(recs)
+
+
+ours = f"our budget {MAX_NEW_TOKENS} new tokens (4,096 positions - longest prompt), its 4,000"
+tuned = f"{ours}; trained on cleaned first solutions"
+val, test_n = HUB_SIZES["validation"], HUB_SIZES["test"]
+rows = [
+    (Reported("baseline, validation", report["baseline_val_accuracy"], val, note=ours),
+     measured(records["baseline"])),
+    (Reported("baseline, test", report["baseline_test_accuracy"], test_n, note=ours),
+     measured(test_records["baseline"])),
+    (Reported("tuned r=64, validation", report["val_accuracy"], val, note=tuned),
+     measured(records["AIME r=64"])),
+    (Reported("tuned r=64, test", report["test_accuracy"], test_n, note=tuned),
+     measured(test_records["AIME r=64"])),
+]  # fmt: skip
+seed_vs_yours(rows)
+
+# %% [markdown]
+# And the counts of section 2, the report's (its "Data Selection" section) beside yours:
+
+# %%
+REPORTED_COUNTS = {"problems after merging": 980, "train": 890, "validation": 60, "test": 30}
+yours = {"problems after merging": splits.report.total, **splits.counts()}
+pd.DataFrame({"report": REPORTED_COUNTS, "yours": yours})
+
+# %% [markdown]
+# ## What you should see on a T4
+# Long generations dominate the time, as the budget table at the top estimates: the baseline on
+# 60 + 30 problems at up to `MAX_NEW_TOKENS` tokens each is the slowest part, training is
+# shorter. The progress bars tell you the rate. Expect low accuracies with wide intervals,
+# probably a validation score above the test score (section 9), and compare the error types
+# before and after tuning.
+#
+# ## Exercises
+# Each has a solution in the hidden cell below it: try first, then expand it.
+#
+# 1. Train on the problems with worked solutions only (the report tried this too, with the 90
+#    problems of 2022–2024; its validation accuracy was still below the baseline). Does the
+#    *format* error count change?
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 1 (try it first)
+from dataclasses import replace
+
+solved_rows = [row for row in train_rows if row["has_solution"]][: profile.n(90, smoke=4)]
+SOLUTIONS_ONLY = replace(AIME_RUN, name="AIME r=64 solutions only", train_size=len(solved_rows))
+only = train_experiment(SOLUTIONS_ONLY, AIME, solved_rows, profile, RUN / SOLUTIONS_ONLY.slug)
+only_records = evaluate_model(
+    profile, AIME, validation, EVAL / "solutions_only.val", SETTINGS, adapter_dir=only.adapter_dir
+)
+compared = {**records, "solutions only": only_records}
+errors = {name: summarise(recs).errors for name, recs in compared.items()}
+pd.DataFrame(errors, index=list(AIME.error_types)).fillna(0).astype(int)
+# Fewer *format* errors after tuning mean the model learned the final line. The report's
+# validation accuracy fell below the baseline either way; on 60 problems, a few errors more or
+# less is within the noise (compare with mcnemar, as in section 8).
+
+# %% [markdown]
+# 2. The report chose not to tell the model the range of the answers (it wrote 1 to 999; AIME
+#    answers run from 000 to 999), hoping training would teach it. Add "The answer is an
+#    integer from 0 to 999." to the system prompt (`AIME.with_prompt(system=...)` in place of
+#    `AIME` in `evaluate_model`) and count *out_of_range* answers of the untuned model before
+#    and after. The new prompt gets its own results file.
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 2 (try it first)
+RANGE_TASK = AIME.with_prompt(system=f"{AIME.system} The answer is an integer from 0 to 999.")
+told = evaluate_model(profile, RANGE_TASK, validation, EVAL / "baseline_range.val", SETTINGS)
+for name, recs in {"as the report asked": records["baseline"], "told the range": told}.items():
+    summary = summarise(recs)
+    print(f"{name:<20} out_of_range {summary.errors.get('out_of_range', 0)}, {summary}")
+print(f"told vs not told: {mcnemar(told, records['baseline'])}")
+# The sentence costs nothing to add; whether it removes out-of-range answers, and whether it
+# changes accuracy, is what these lines compare, on the same problems.
+
+# %% [markdown]
+# 3. Build a paired table for the test set: for each problem, baseline right or wrong against
+#    tuned right or wrong. How many problems flipped each way, and is that evidence of a change?
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 3 (try it first)
 flips = pd.crosstab(
     pd.Series([r["correct"] for r in test_records["baseline"]], name="baseline correct"),
     pd.Series([r["correct"] for r in test_records["AIME r=64"]], name="tuned correct"),
 )
 assert int(flips.to_numpy().sum()) == len(test)
 flips
+# The off-diagonal cells are the flips, and only they carry evidence: section 8's exact McNemar
+# test counts exactly these two cells, and its p says how surprising such a split would be if
+# the two models were equally good.

@@ -17,8 +17,11 @@ from helpers.aime import (
     parse_answers,
     split_name,
 )
+from helpers.aime_budget import HUB_SIZES, HUB_TOKENS, SOLVED
+from helpers.aime_solutions import clean_solution, is_signature, unbox
 from helpers.files import read_csv, read_jsonl
 from helpers.runtime import REPO_ROOT
+from helpers.tasks import AIME
 
 REAL = REPO_ROOT.parent / "shared" / "data" / "real" / "aime"
 REAL_SOURCES = {
@@ -362,3 +365,133 @@ def test_real_sources_give_the_seeds_counts():
     assert splits.counts() == {"train": 890, "validation": 60, "test": 30}
     assert splits.report.total == 980 and len(splits.report.dropped) == 73
     assert sum(p.solution is not None for p in splits.train) == 90
+
+
+# Invented solutions in the format of AI-MO/aimo-validation-aime (AoPS wiki pages, headings
+# dropped, solutions one after another, signed by their authors).
+TWO_SOLUTIONS = (
+    "Let $s=a+b$. Then $s^2=49$.\n"
+    "So the answer is $\\boxed{049}$.\n"
+    "~SomeUser\n"
+    "Squaring gives $a^2+2ab+b^2=\\boxed{49}$.\n"
+    "~OtherUser"
+)
+
+
+def problem_with(solution):
+    return AimeProblem(2023, "I", 4, "Find $s^2$.", frozenset({49}), solution, "aimo.jsonl")
+
+
+def test_clean_solution_keeps_only_the_first_of_several_solutions():
+    assert clean_solution(TWO_SOLUTIONS) == "Let $s=a+b$. Then $s^2=49$.\nSo the answer is $049$."
+
+
+def test_a_next_solution_right_after_the_boxed_answer_is_dropped_even_unsigned():
+    page = "First: $x=\\boxed{7}$.\nA second way: double it, then halve it: $\\boxed{7}$."
+    assert clean_solution(page) == "First: $x=7$."
+
+
+def test_signature_lines_go_before_and_in_the_first_solution():
+    page = "By SomeUser\n$x=2$, so $x^2=\\boxed{004}$. ~user\n~ Edited by Other"
+    assert clean_solution(page) == "$x=2$, so $x^2=004$."
+    assert clean_solution("$y=3$ and $\\boxed{9}$. -westuser") == "$y=3$ and $9$."
+
+
+def test_a_signature_ends_a_first_solution_that_has_no_box():
+    page = "Hence the count is $\\textbf{468}$.\n~SomeUser\nAnother way: $\\boxed{468}$."
+    assert clean_solution(page) == "Hence the count is $\\textbf{468}$."
+
+
+def test_wiki_and_markdown_headings_are_dropped_and_end_the_first_solution():
+    page = "== Solution 1 ==\nAdd: $\\boxed{12}$.\n## Solution 2\nMultiply."
+    assert clean_solution(page) == "Add: $12$."
+    assert clean_solution("Try $x=1$.\nVideo Solution by Someone\nhttps://youtu.be/x") == (
+        "Try $x=1$."
+    )
+
+
+def test_a_single_clean_solution_is_unchanged_apart_from_its_box():
+    text = (
+        "[asy] draw((0,0)--(1,1)); [/asy]\n"
+        "By [Ptolemy's theorem](https://example.org/ptolemy),\n"
+        "\\[ab + cd = ef.\\]\n"
+        "- One case: $-x < 0$.\n"
+        "Hence the answer is $\\boxed{\\textbf{(106)}}$."
+    )
+    assert clean_solution(text) == text.replace("\\boxed{\\textbf{(106)}}", "\\textbf{(106)}")
+    assert clean_solution("No box, no signature: $n=5$.") == "No box, no signature: $n=5$."
+
+
+@pytest.mark.parametrize(
+    ("line", "signed"),
+    [
+        ("~SomeUser", True),
+        ("~ by someone (minor edits)", True),
+        ("[~~By:user](https://example.org/u)", True),
+        ("- user2", True),
+        ("-[user](https://example.org/u)", True),
+        ("someone@example.com, xyz", True),
+        ("- One can count the paths this way.", False),
+        ("$-1$", False),
+        ("By symmetry, $x=y$.", False),
+    ],
+)
+def test_signature_lines_are_recognised_and_math_is_not(line, signed):
+    assert is_signature(line) is signed
+
+
+def test_unbox_unwraps_nested_braces_and_a_box_left_open():
+    assert unbox("$\\boxed{\\frac{1}{2}}$ and \\fbox{3}") == "$\\frac{1}{2}$ and 3"
+    assert unbox("cut off: \\boxed{12") == "cut off: 12"
+
+
+def test_a_target_holds_one_box_its_final_line():
+    target = problem_with(TWO_SOLUTIONS).target
+    assert target == (
+        "Let $s=a+b$. Then $s^2=49$.\nSo the answer is $049$.\n\nThe final answer is \\boxed{49}"
+    )
+    assert target.count("\\boxed") == 1
+
+
+def test_a_solution_without_a_box_or_only_signatures_still_gets_the_final_line():
+    assert problem_with("So $s^2=49$.").target == "So $s^2=49$.\n\nThe final answer is \\boxed{49}"
+    assert problem_with("~SomeUser").target == "The final answer is \\boxed{49}"
+
+
+def test_the_fixtures_multi_solution_row_trains_on_its_first_solution():
+    aimo = {p.id: p for p in load_aime(FIXTURE_SOURCES["aimo_validation"], "aimo_validation")}
+    assert aimo["2023-I-2"].target == (
+        "Note that $7 \\cdot 11 = 77$ and $77 \\cdot 13 = 1001$.\n"
+        "So the product is a multiple of $1001$, and the remainder is $000$.\n\n"
+        "The final answer is \\boxed{0}"
+    )
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the real AIME files live in ../shared/data/real")
+def test_every_real_training_target_has_one_box_and_no_signature():
+    targets = [p.target for p in aime_splits(REAL_SOURCES).train if p.solution]
+    assert len(targets) == 90
+    for target in targets:
+        assert target.count("\\boxed") == 1 and target.splitlines()[-1].startswith("The final")
+        assert not any(is_signature(line) for line in target.splitlines())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not REAL.exists(), reason="the real AIME files live in ../shared/data/real")
+def test_the_budgets_sizes_and_token_counts_are_the_real_datas():
+    from helpers.qwen_offline import qwen25_tokenizer
+
+    tokenizer = qwen25_tokenizer()
+    splits = aime_splits(REAL_SOURCES)
+
+    def n_tokens(text):
+        return len(tokenizer(text, add_special_tokens=False).input_ids)
+
+    chats = [AIME.messages(p.problem, answer=p.target) for p in splits.train]
+    lengths = [n_tokens(tokenizer.apply_chat_template(chat, tokenize=False)) for chat in chats]
+    solved = [n for n, p in zip(lengths, splits.train, strict=True) if p.solution]
+    prompts = [AIME.prompt(tokenizer, p.problem) for p in splits.validation + splits.test]
+    assert splits.counts() == HUB_SIZES and len(solved) == SOLVED
+    assert round(sum(lengths) / len(lengths)) == HUB_TOKENS["train_mean"]
+    assert round(sum(solved) / len(solved)) == HUB_TOKENS["solved_mean"]
+    assert max(n_tokens(prompt) for prompt in prompts) == HUB_TOKENS["longest_prompt"]
