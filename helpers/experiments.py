@@ -5,10 +5,9 @@ reported numbers travel with it as ``reported`` so a notebook can print ours bes
 
 Knobs the seed leaves open carry our value, marked "(ours)" in the tables:
 
->>> print(format_table([MODEL_C.table_row()]))
-name    | rows | target       | epochs | r  | alpha | dropout     | lr     | batch | warmup      | weight decay | seed's val acc
-------- | ---- | ------------ | ------ | -- | ----- | ----------- | ------ | ----- | ----------- | ------------ | --------------
-Model C | 2000 | boxed_answer | 2      | 32 | 64    | 0.05 (ours) | 0.0001 | 2x4   | 0.05 (ours) | 0.0 (ours)   | 0.8
+>>> row = MODEL_C.table_row()
+>>> {knob: row[knob] for knob in ("r", "dropout", "warmup", "weight decay")}
+{'r': 32, 'dropout': '0.05 (ours)', 'warmup': '0.05 (ours)', 'weight decay': '0.0 (ours)'}
 """
 
 from __future__ import annotations
@@ -134,6 +133,24 @@ AIME_RUN = SFTExperiment(
 
 QWEN_15B = "Qwen/Qwen2.5-1.5B-Instruct"
 QWEN_7B = "Qwen/Qwen2.5-7B-Instruct"
+# What Unsloth loads for these ids with load_in_4bit=True. The pinned loader maps them itself
+# (unsloth 2026.10.7: FLOAT_TO_INT_MAPPER in unsloth/models/mapper.py, applied by get_model_name
+# in unsloth/models/loader_utils.py) to its pre-quantised "dynamic" 4-bit checkpoints, so the
+# 16-bit weights (about 15 GB for the 7B) never download. Dynamic: a few sensitive layers stay
+# in 16 bits, where the report quantised every linear layer to NF4 itself. The runs keep the
+# report's ids; tests/test_hayes_runs.py checks this mapping against the pinned source.
+UNSLOTH_4BIT = {
+    QWEN_15B: "unsloth/Qwen2.5-1.5B-Instruct-unsloth-bnb-4bit",
+    QWEN_7B: "unsloth/Qwen2.5-7B-Instruct-unsloth-bnb-4bit",
+}
+PARAMETERS = {QWEN_15B: 1.54e9, QWEN_7B: 7.62e9}  # the model cards (helpers.budget's constants)
+KV_HEADS = {QWEN_15B: 2, QWEN_7B: 4}  # config.json; both have 28 layers of 128-dim heads
+OPTIMIZER = "AdamW"  # helpers/training.py, sft_config: optim="adamw_torch" (the report names none)
+# The report's evaluation sizes, which it does not state, from its public code
+# (github.com/cwoodhayes/DontForgetAboutSafety, finetune.py, run_inference): the first 100
+# problems of its GSM8K public test file, and 80 AILuminate prompts (rows 0-39 and 120-159).
+HAYES_N = {"math": 100, "safety": 80}
+HAYES_N_NOTE = "(their code)"
 
 
 @dataclass(frozen=True)
@@ -141,30 +158,53 @@ class GSM8KRun(SFTExperiment):
     """One run of Hayes et al.'s Table 2: LoRA SFT on GSM8K, judged for math and safety."""
 
     run: str = ""  # the seed's run number ("2*" marks our 1.5B counterpart of run 2)
-    shots: int = 0  # fixed few-shot exemplars, in training and evaluation prompts alike
+    shots: int = 0  # fixed few-shot exemplars in the evaluation prompt (Table 2's "Shots")
+    exemplars_in_training: bool = False  # ours: the same exemplars in every training prompt too
     max_new_tokens: int = 512  # the seed: 512, 1024 for run 4
 
+    @property
+    def train_shots(self) -> int:
+        """Exemplars in each training prompt: the run's shots, or none."""
+        return self.shots if self.exemplars_in_training else 0
+
+    @property
+    def parameters(self) -> float:
+        return PARAMETERS[self.model_name]
+
+    def folder(self, rows: int) -> str:
+        """The run's folder name: what it trains on is in the name, so changing the rows or
+        the exemplar setting trains anew instead of finding a run made otherwise."""
+        return f"{self.slug}_{rows}rows" + ("_exemplars" if self.exemplars_in_training else "")
+
     def table_row(self) -> dict:
+        """The run's knobs; "(ours)" marks a value the report does not state."""
+        in_training = "yes" if self.exemplars_in_training else "no"
         return {
             "run": self.run,
-            "model": self.model_name.split("/")[-1].replace("-Instruct", ""),
+            "model": self.marked("model_name", self.model_name.split("/")[-1]),
             "rank/alpha": f"{self.lora.r}/{self.lora.alpha}",
             "epochs": self.epochs,
-            "shots": self.shots,
+            "shots (eval)": self.shots,
+            "exemplars in training": self.marked("exemplars_in_training", in_training),
             "dropout": self.lora.dropout,
-            "lr": self.learning_rate,
+            "lr": f"{self.learning_rate:g}",
+            "scheduler": self.scheduler,
             "warmup": self.warmup_ratio,
             "weight decay": self.weight_decay,
+            "optimizer": self.marked("optimizer", OPTIMIZER),
+            "batch": self.marked("batch", f"{self.batch_size}x{self.grad_accum}"),
             "max tokens": self.max_new_tokens,
-            "seed's math": self.reported.get("math_accuracy", "-"),
-            "seed's safety": self.reported.get("safety_rate", "-"),
+            "paper's math": self.reported.get("math_accuracy", "-"),
+            "paper's safety": self.reported.get("safety_rate", "-"),
         }
 
 
 # Hayes et al., section 2.4 and Table 2: cosine schedule, warmup ratio 0.05, dropout 0.1, lr
-# 3e-5, 4-bit NF4 with double quantisation (Unsloth's 4-bit loading is NF4 with double
-# quantisation). The seed names no batch size: 4 x 4 (effective 16) fits a T4 for the 1.5B
-# model at 512 + few-shot tokens. Targets are GSM8K's worked answers ending in "#### N".
+# 3e-5, 4-bit NF4 with double quantisation (Unsloth's 4-bit checkpoints: see UNSLOTH_4BIT). The
+# report names no batch size and no optimizer: 4 x 4 (effective 16) fits a T4 for the 1.5B model
+# at 512 + few-shot tokens. Its "Shots" are exemplars at evaluation (section 2.4); whether they
+# were in the training prompts it does not say (its code put them there, drawn at random).
+# Targets are GSM8K's worked answers ending in "#### N".
 _HAYES = GSM8KRun(
     name="",
     train_size=7473,  # GSM8K's training split
@@ -179,6 +219,7 @@ _HAYES = GSM8KRun(
     weight_decay=0.01,
     max_seq_length=2048,  # 8 exemplars of ~150 tokens each, the question, the answer
     model_name=QWEN_15B,
+    ours=("batch", "optimizer", "exemplars_in_training"),
 )
 
 
@@ -206,18 +247,68 @@ HAYES_RUNS = (
 # Ours, not the seed's: run 2's unregularised settings on the 1.5B model, so the 1.5B runs
 # have an unregularised counterpart that fits a T4 (run 2 itself is 7B).
 RUN_2_ON_15B = replace(
-    HAYES_RUNS[1], name="run 2* (ours, 1.5B)", run="2*", model_name=QWEN_15B, reported={}
+    HAYES_RUNS[1],
+    name="run 2* (ours, 1.5B)",
+    run="2*",
+    model_name=QWEN_15B,
+    reported={},
+    ours=(*HAYES_RUNS[1].ours, "model_name"),
 )
 # Hayes et al., Table 1: the reference baselines (math accuracy, safety rate).
 HAYES_BASELINES = {"Simple": (0.280, 0.558), "Medium": (0.379, 0.642), "Strong": (0.455, 0.725)}
 
 
-def hayes_run(run: str) -> GSM8KRun:
-    """A run of Table 2 by its number ("1".."10"), or "2*" for our 1.5B run 2."""
+def hayes_run(run: str, exemplars_in_training: bool = False) -> GSM8KRun:
+    """A run of Table 2 by its number ("1".."10"), or "2*" for our 1.5B run 2, with or without
+    its exemplars in the training prompts."""
     runs = {r.run: r for r in (*HAYES_RUNS, RUN_2_ON_15B)}
     if run not in runs:
         raise ValueError(f"unknown run {run!r}: choose one of {', '.join(runs)}")
-    return runs[run]
+    return replace(runs[run], exemplars_in_training=exemplars_in_training)
+
+
+def hayes_reported(run: GSM8KRun, metric: str, what: str, note: str = ""):
+    """The report's ``metric`` ("math" or "safety") for ``run`` as a ``helpers.report.Reported``,
+    with the n its code used (``HAYES_N``); no value for a run the report does not have."""
+    from helpers.report import Reported
+
+    value = run.reported.get({"math": "math_accuracy", "safety": "safety_rate"}[metric])
+    if value is None and not note:
+        note = "ours: the report has no such run"
+    return Reported(what, value, n=HAYES_N[metric], n_note=HAYES_N_NOTE, note=note)
+
+
+@dataclass(frozen=True)
+class GRPOExperiment:
+    """Reinforcement learning with the exact verifier on the inequality task (GRPO; ours, beyond
+    the seeds). Sized for a free T4 in about an hour of training (notebook 05's budget)."""
+
+    name: str
+    prompts: int  # training problems, each used once: max_steps * prompts_per_step
+    max_steps: int  # optimizer steps: the budget. 150 x 4 prompts x 8 answers on a T4
+    # Answers sampled per prompt. Each answer's advantage is its reward minus its group's mean,
+    # so a group teaches only if it holds a right and a wrong answer: for a policy right 25% of
+    # the time that is 90% of groups of 8 (1 - 0.25**8 - 0.75**8), 68% of groups of 4.
+    num_generations: int = 8
+    prompts_per_step: int = 4  # groups per optimizer step (accumulated): 32 answers a step
+    # Small: Unsloth's Qwen2.5 GRPO notebook uses 5e-6 with LoRA. SFT's 1e-4 on a reward this
+    # sparse would move the policy far from the start it needs to keep sampling right answers.
+    learning_rate: float = 5e-6
+    # The KL penalty towards the start policy. 0, TRL's default: no reference model to run (a
+    # forward pass per step saved on a T4); the small learning rate keeps the policy close.
+    beta: float = 0.0
+    # Model D's worked solutions are ~120 tokens; twice that leaves room to reason longer. An
+    # answer cut off here is left out of the loss (mask_truncated), not punished as wrong.
+    max_completion_length: int = 256
+    mask_truncated: bool = True
+    temperature: float = 1.0  # sample as trained: greedy answers would make a group identical
+    max_seq_length: int = 512  # prompt (~80 tokens) + the longest answer
+    seed: int = 3407
+    model_name: str = MATH_MODEL
+
+
+# Notebook 05's run: from Model D's adapter, 150 steps of 4 prompts x 8 answers (600 problems).
+GRPO_RUN = GRPOExperiment(name="GRPO from Model D", prompts=600, max_steps=150)
 
 
 # The seed's untuned baseline (Ely, Part I, "Baseline performance").

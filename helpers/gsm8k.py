@@ -1,4 +1,6 @@
-r"""GSM8K: loading, gold answers, fixed few-shot exemplars, and answer extraction.
+r"""GSM8K: loading, gold answers, fixed few-shot exemplars, the validation split held out of
+the training split (``split_train``), answer extraction, and the token length of a training
+example (what a run costs).
 
 A row of ``openai/gsm8k`` (config ``main``):
 
@@ -34,8 +36,10 @@ Where we differ, on purpose, since we compare *numbers*:
 from __future__ import annotations
 
 import math
+import random
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.files import read_jsonl
@@ -43,6 +47,7 @@ from helpers.grading import MINUS, extract_boxed
 from helpers.runtime import REPO_ROOT
 
 HUB_ID = "openai/gsm8k"
+SIZES = {"train": 7473, "test": 1319}  # rows of openai/gsm8k (main), checked by the tests
 FIXTURES = REPO_ROOT / "data" / "fixtures" / "gsm8k"
 FIXTURE_FILES = {"train": FIXTURES / "train.jsonl", "test": FIXTURES / "test.jsonl"}
 # Asks for GSM8K's own answer format, so strict extraction has something to find.
@@ -185,3 +190,79 @@ def few_shot_examples(train: Sequence[dict], k: int) -> list[tuple[str, str]]:
     if any("-test-" in row["id"] for row in train[:k]):
         raise ValueError("exemplars must come from the training split, never from test")
     return [(row["question"], row["target"]) for row in train[:k]]
+
+
+def normalise_question(text: str) -> str:
+    """The question as compared for overlap: lower case, letters and digits only, single spaces.
+
+    >>> normalise_question("  Tom has 3 apples.\\nHow many?")
+    'tom has 3 apples how many'
+    """
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
+@dataclass(frozen=True)
+class TrainSplit:
+    """GSM8K's training split cut three ways: no row, and no question text, in two of them."""
+
+    exemplars: list[dict]  # the fixed few-shot exemplars: the split's first rows
+    validation: list[dict]  # held out to compare runs; the test split is touched once, at the end
+    training: list[dict]  # what runs train on, in a seeded order (take a prefix for a subset)
+
+
+def split_train(
+    train: Sequence[dict], n_exemplars: int = 8, n_validation: int = 500, seed: int = 0
+) -> TrainSplit:
+    """The first ``n_exemplars`` rows are the exemplars; the rest are shuffled with ``seed``, the
+    first ``n_validation`` validate, the others train. A row whose normalised question equals
+    an exemplar's or a validation row's is dropped from training (GSM8K's training split has
+    none; a file with duplicates stays honest)."""
+    if n_exemplars + n_validation >= len(train):
+        raise ValueError(
+            f"{n_exemplars} exemplars + {n_validation} validation rows leave no training rows "
+            f"of {len(train)}: ask for fewer validation rows"
+        )
+    rest = list(train[n_exemplars:])
+    random.Random(seed).shuffle(rest)
+    exemplars, validation = list(train[:n_exemplars]), rest[:n_validation]
+    held_out = {normalise_question(row["question"]) for row in (*exemplars, *validation)}
+    training = [r for r in rest[n_validation:] if normalise_question(r["question"]) not in held_out]
+    return TrainSplit(exemplars, validation, training)
+
+
+def correct_by_reading(records: Sequence[dict]) -> dict[str, tuple[int, int]]:
+    """``{reading: (correct, n)}`` for saved GSM8K records (each with its ``gold`` number), so
+    every reading's accuracy can carry its own interval.
+
+    >>> correct_by_reading([{"gold": 7, "response": "#### 8\\nNo: 3 + 4 is 7."}])
+    {'strict': (0, 1), 'flexible': (1, 1), 'boxed': (0, 1)}
+    """
+    counts = {}
+    for reading, read in READINGS.items():
+        values = [read(record["response"]) for record in records]
+        right = sum(
+            value is not None and abs(value - record["gold"]) < 1e-6
+            for value, record in zip(values, records, strict=True)
+        )
+        counts[reading] = (right, len(records))
+    return counts
+
+
+# Mean tokens of one training example (system prompt, k exemplars, question and worked answer,
+# Qwen2.5's tokenizer and chat template) by k, measured with ``mean_training_tokens`` on 200 rows
+# (seed 0) of the real ``split_train(...).training``: what the T4 estimates use where the real
+# data and tokenizer are not at hand (the smoke profile). tests/test_hayes_runs.py re-measures.
+MEASURED_TOKENS = {0: 196, 5: 748, 8: 1275}
+
+
+def mean_training_tokens(tokenizer, task, rows: Sequence[dict], sample: int = 200, seed: int = 0):
+    """Mean token count of ``task``'s training examples (prompt and ``target`` answer, as the
+    chat template renders them) over a seeded sample of ``rows``: the length a run pays for."""
+    chosen = random.Random(seed).sample(list(rows), min(sample, len(rows)))
+    counts = []
+    for row in chosen:
+        text = tokenizer.apply_chat_template(
+            task.messages(row["question"], row["target"]), tokenize=False
+        )
+        counts.append(len(tokenizer(text, add_special_tokens=False).input_ids))
+    return sum(counts) / len(counts)

@@ -116,13 +116,19 @@ def plot_tradeoff(
     points: Mapping[str, tuple[float, float]],
     reference: Mapping[str, tuple[float, float]] | None = None,
     title: str = "Math accuracy vs safety rate",
+    intervals: Mapping[str, tuple[tuple[float, float], tuple[float, float]]] | None = None,
 ) -> Figure:
-    """One dot per model at (math accuracy, safety rate); each reference pair (the seed's
+    """One dot per model at (math accuracy, safety rate), with whiskers where ``intervals``
+    gives a model's ``((math low, high), (safety low, high))``; each reference pair (the seed's
     Simple / Medium / Strong baselines) is drawn as a dashed vertical and horizontal line."""
     fig = new_figure(6, 5)
     ax = fig.subplots()
     for (name, (math, safety)), colour in zip(points.items(), _colours(len(points)), strict=True):
         ax.scatter([math], [safety], s=60, color=colour, label=name, zorder=3)
+        if intervals and name in intervals:
+            (m_low, m_high), (s_low, s_high) = intervals[name]
+            xerr, yerr = [[math - m_low], [m_high - math]], [[safety - s_low], [s_high - safety]]
+            ax.errorbar([math], [safety], xerr=xerr, yerr=yerr, color=colour, capsize=3)
     shades = (0.75, 0.55, 0.35)
     for (name, (math, safety)), shade in zip((reference or {}).items(), shades, strict=False):
         grey = str(shade)
@@ -140,21 +146,34 @@ def plot_tradeoff(
 
 
 def plot_safety_by_hazard(rates: Mapping[str, Mapping], title: str = "Safety by hazard") -> Figure:
-    """Grouped bars: for each hazard, each model's safety rate (``helpers.safety.SafetyRate``)."""
-    fig = new_figure(10, 3.8)
+    """Grouped bars: for each hazard, each model's safety rate (``helpers.safety.SafetyRate``)
+    with its 95% Wilson interval as a whisker; each hazard's label says its ``n`` prompts. With
+    a dozen prompts a hazard, the whiskers show how little one hazard's bar can say."""
+    fig = new_figure(10, 4.2)
     ax = fig.subplots()
     hazards = sorted({h for by_hazard in rates.values() for h in by_hazard})
     width = 0.8 / max(1, len(rates))
     for i, (name, by_hazard) in enumerate(rates.items()):
         xs = [j + i * width for j in range(len(hazards))]
-        ax.bar(xs, [by_hazard[h].rate if h in by_hazard else 0 for h in hazards], width, label=name)
-    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(hazards))], hazards, rotation=45)
-    ax.set_ylim(0, 1)
-    ax.set_ylabel("safety rate")
+        heights = [by_hazard[h].rate if h in by_hazard else 0 for h in hazards]
+        below = [by_hazard[h].rate - by_hazard[h].low if h in by_hazard else 0 for h in hazards]
+        above = [by_hazard[h].high - by_hazard[h].rate if h in by_hazard else 0 for h in hazards]
+        ax.bar(xs, heights, width, yerr=[below, above], capsize=2, label=name)
+    labels = [f"{h}\nn={_hazard_n(rates, h)}" for h in hazards]
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(hazards))], labels, fontsize="small")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("safety rate (95% interval)")
     ax.set_title(title)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     return fig
+
+
+def _hazard_n(rates: Mapping[str, Mapping], hazard: str) -> str:
+    """The prompts behind one hazard's bars: one number when every model answered the same
+    prompts, else each model's count."""
+    counts = [by_hazard[hazard].n for by_hazard in rates.values() if hazard in by_hazard]
+    return str(counts[0]) if len(set(counts)) == 1 else "/".join(map(str, counts))
 
 
 def plot_twin_shares(

@@ -248,7 +248,7 @@ from helpers.training import train_experiment
 print(format_table([AIME_RUN.table_row()]))
 train_rows = [p.row() for p in splits.train]
 result = train_experiment(AIME_RUN, AIME, train_rows, profile, RUN / AIME_RUN.slug)
-print(f"final loss {result.final_loss:.3f} after {result.steps} steps; {peak_gpu_memory()}")
+print(f"loss, last 10% of steps: {result.end_loss:.3f} ({result.steps} steps); {peak_gpu_memory()}")
 
 # %%
 records["AIME r=64"] = evaluate_model(

@@ -32,15 +32,17 @@
 # a guard model.
 #
 # **The report's numbers** (quoted as the report's, Table 3): run 4, their best 1.5B run, 0.70
-# math and 0.89 safety; run 1 (7B) 0.81 and 0.88; the unregularised run 2 (7B) 0.50 and 0.57.
-# Their reference baselines (Table 1): Simple 0.280 / 0.558, Medium 0.379 / 0.642, Strong
-# 0.455 / 0.725.
+# math and 0.89 safety; run 1 (7B) 0.81 and 0.88; the unregularised run 2 (7B) 0.50 and 0.57;
+# run 9 (LoRA dropout 1.0) 0.43 and 0.68. Their reference baselines (Table 1): Simple
+# 0.280 / 0.558, Medium 0.379 / 0.642, Strong 0.455 / 0.725.
 #
 # **You will learn to**
-# 1. evaluate math with fixed few-shot prompts and greedy decoding, reading answers two ways;
-# 2. measure a safety rate with a guard model, with intervals, per hazard;
-# 3. train regularised and unregularised LoRA runs and place them on a trade-off plot;
-# 4. keep training and evaluation prompts identical, exemplars included.
+# 1. plan a study to fit a free T4, from estimated costs, and say what you cut;
+# 2. compare runs on a validation split and touch the test split once, with a paired test;
+# 3. read math answers two ways (strict, then flexible), each with its interval;
+# 4. measure a safety rate with a guard model, per hazard, next to how often the model refuses;
+# 5. predict a run without training it, and check what a report's number can mean;
+# 6. say exactly where your setup differs from the report's, and from its public code.
 
 # %%
 # Setup: on Colab, clone the course and install its pinned stack (a few minutes); elsewhere do
@@ -69,73 +71,195 @@ from helpers.runtime import start_notebook
 profile, RUN = start_notebook("04_gsm8k_safety")
 
 # %% [markdown]
-# ## 1 · The runs, and which ones we train
+# ## 0 · The plan, and what it costs on a T4
 #
-# All ten runs of the report's Table 2 are data in `helpers/experiments.py`, each with the
-# report's numbers attached. Pick runs by number. The default is run 4 (the report's best 1.5B
-# run) and `2*`: run 2's unregularised settings on the 1.5B model. `2*` is **ours**, not the
-# report's (its run 2 is 7B), so the 1.5B model has an unregularised counterpart.
+# The report trained ten runs on an A100. Its run 4 alone, 3 epochs over every training
+# problem with 8 exemplars in every prompt, would take a T4 hours (the cell prints the
+# estimate), so the default plan here is smaller: **runs 5 and 6** (1.5B, 2 epochs, 0 and 5
+# exemplars at evaluation) and **run 2\*** (ours: run 2's unregularised settings on the 1.5B
+# model), each trained on a seeded subset of `TRAIN_ROWS` problems, compared on 500 held-out
+# validation problems and 240 AILuminate prompts, and the best of them tested once on all
+# 1,319 test problems.
+#
+# `EXEMPLARS_IN_TRAINING` decides whether a run's exemplars also stand in its *training*
+# prompts. The report describes them at evaluation only; its public code put them in training
+# too (section 2). With them, a training example is about four times longer (the token counts
+# below), and so is training.
+#
+# The table is an **estimate** for a free Colab T4 at these sizes, whichever profile prints it
+# (CI's smoke profile runs tiny stand-ins): training from the tokens it processes, generation
+# from its decoding steps, each batch assumed to run to its token limit (an upper bound), model
+# loading at an assumed half minute. The assumptions are in `helpers/budget.py`,
+# `helpers.safety.judge_minutes` and `helpers.gsm8k_budget.GSM8KPlan`; token counts are the mean
+# of real training examples (`helpers.gsm8k.MEASURED_TOKENS`; section 1 measures them again).
 
 # %%
-from helpers.experiments import HAYES_RUNS, RUN_2_ON_15B, format_table, hayes_run
+from helpers.budget import budget_table
+from helpers.experiments import hayes_run
+from helpers.gsm8k import MEASURED_TOKENS
+from helpers.gsm8k_budget import GSM8KPlan
 
-print(format_table([run.table_row() for run in (*HAYES_RUNS, RUN_2_ON_15B)]))
-RUNS = [hayes_run(number) for number in ("4", "2*")]  # e.g. add "6", or "1" for a 7B run
+EXEMPLARS_IN_TRAINING = False  # True: the exemplars in every training prompt too (4x tokens)
+TRAIN_ROWS = 2000  # of 6,965 training problems: cut so the plan fits two T4 hours
+RUNS = [hayes_run(number, EXEMPLARS_IN_TRAINING) for number in ("5", "6", "2*")]  # + "9", ...
+PLAN = GSM8KPlan(runs=tuple(RUNS), train_rows=TRAIN_ROWS)
+budget = budget_table(PLAN.sections(MEASURED_TOKENS))
+assert budget.loc["total", "T4 minutes (estimate)"] <= 120, "the default plan must fit 2 hours"
+run_4 = hayes_run("4", exemplars_in_training=True)
+hours = PLAN.costs(run_4, MEASURED_TOKENS, rows=PLAN.pool)["train"] / 60
+print(f"for scale: training run 4 on all {PLAN.pool} rows, 8 exemplars in each: {hours:.1f} hours")
+budget
 
 # %% [markdown]
-# **What a 7B run costs on a T4.** The 4-bit weights alone take about half a byte per
-# parameter; activations, the LoRA optimizer state and the KV cache come on top, and the T4 has
-# 15 GB:
+# ## 1 · GSM8K: exemplars, validation, training, test
+#
+# The training split is cut three ways by `helpers.gsm8k.split_train`: its first 8 rows are
+# the **fixed exemplars** (always the same ones, never from test); 500 of the rest (4 in the
+# smoke profile), drawn with a seed, are the **validation** split that compares runs; the
+# others **train** (no question text in two parts; the tests check it). The test split is
+# touched once, at the end, for the run chosen on validation and for the base model.
 
 # %%
-PARAMETERS = {"Qwen2.5-1.5B": 1.54e9, "Qwen2.5-7B": 7.62e9}  # from the model cards
-for name, count in PARAMETERS.items():
-    print(f"{name}: {count * 0.5 / 2**30:.1f} GiB of 4-bit weights")
-
-# %% [markdown]
-# The 7B weights fit; activations, few-shot prompts of a thousand tokens and slower generation
-# come on top. We have not measured a 7B run on a T4: try one after the 1.5B runs work, with
-# a smaller `batch_size` (`dataclasses.replace(run, batch_size=1, grad_accum=16)`).
-#
-# ## 2 · GSM8K: data, exemplars, prompts
-#
-# The exemplars are **fixed**: the first eight training problems, always the same, never from
-# the test split. A run with `shots = k` uses the first `k`, in its training prompts *and* its
-# evaluation prompts, built by the one builder in `helpers/prompts.py`. The exemplars are left
-# out of the training rows so no prompt contains its own answer. The GSM8K task
-# (`helpers.tasks.gsm8k_task`) bundles that prompt with how answers are read and judged; each
-# run gets the task with its own exemplars.
-
-# %%
-from helpers.gsm8k import FIXTURE_FILES, GSM8K_SYSTEM, few_shot_examples, load_gsm8k
+from helpers.gsm8k import FIXTURE_FILES, GSM8K_SYSTEM, few_shot_examples, load_gsm8k, split_train
 
 train = load_gsm8k("train", profile.pick(None, FIXTURE_FILES["train"]))
 test = load_gsm8k("test", profile.pick(None, FIXTURE_FILES["test"]))
+split = split_train(train, n_exemplars=8, n_validation=profile.pick(PLAN.validation, 4))
 EXEMPLARS = few_shot_examples(train, 8)
-train_rows = train[8:][: profile.n(len(train))]
-math_rows = test[: profile.n(500, smoke=8)]  # 500 of 1,319 test problems: about +-4 points
-print(f"{len(train_rows)} training problems, {len(math_rows)} test problems")
+train_rows = split.training[: profile.n(TRAIN_ROWS)]  # a seeded subset: the split is shuffled
+validation = split.validation
+test_rows = test[: profile.n(PLAN.test, smoke=8)]
+print(f"{len(EXEMPLARS)} exemplars, {len(validation)} validation problems, {len(train_rows)} "
+      f"of {len(split.training)} training problems, {len(test_rows)} test problems")  # fmt: skip
 print(GSM8K_SYSTEM, "\n")
 print(EXEMPLARS[0][0], "\n", EXEMPLARS[0][1])
 
 # %% [markdown]
-# A model's answer is read two ways, as in lm-evaluation-harness: **strict** (the number after
-# the first `####`) and **flexible** (the last number in the response). Records are graded with
-# the flexible reading; the table below reports both. Where we differ from lm-evaluation-harness:
-# it compares the strings (`12.00` is not `12`), we compare the numbers.
+# What does one training example cost? The cell renders a sample of training rows with each
+# number of exemplars, as the chat template shows them, and counts the tokens. On Colab these
+# are the real data and Qwen's tokenizer, and should match the means the budget used; the smoke
+# profile counts its fixture with a tiny tokenizer, numbers that mean nothing.
+
+# %%
+from helpers.experiments import QWEN_15B
+from helpers.gsm8k import mean_training_tokens
+from helpers.models import load_tokenizer
+from helpers.tasks import gsm8k_task
+
+counting = load_tokenizer(profile, QWEN_15B)
+measured = {
+    shots: mean_training_tokens(counting, gsm8k_task(examples=EXEMPLARS[:shots]), split.training)
+    for shots in MEASURED_TOKENS
+}
+TOKENS = profile.pick(measured, MEASURED_TOKENS)  # what the run costs below use
+for shots, mean in measured.items():
+    print(f"{shots} exemplars: {mean:6.0f} tokens here, {MEASURED_TOKENS[shots]} measured on the "
+          "real data with Qwen2.5's tokenizer")  # fmt: skip
+
+# %% [markdown]
+# A model's answer is read two ways, as in lm-evaluation-harness. The **strict** reading, the
+# number after the first `####`, is the headline: it is what the system prompt asks for and
+# what training teaches. The **flexible** reading, the last number in the response, is shown
+# beside it: where it is higher, a model often had the number but not the format. Where we
+# differ from lm-evaluation-harness: it compares strings (`12.00` is not `12`), we compare
+# numbers.
+#
+# ## 2 · The runs, and where we differ from the report
+#
+# All ten runs of the report's Table 2 are data in `helpers/experiments.py`, with the report's
+# numbers attached, and `2*` is ours. **"(ours)" marks a value the report does not state**: its
+# batch size and optimizer, whether the exemplars were in the training prompts, and 2\*'s model.
+# The report's "Shots" are exemplars at evaluation (its section 2.4): here, the first k fixed
+# exemplars in the evaluation prompt.
+
+# %%
+import pandas as pd
+
+from helpers.experiments import HAYES_RUNS, RUN_2_ON_15B
+
+pd.DataFrame([run.table_row() for run in (*HAYES_RUNS, RUN_2_ON_15B)]).set_index("run")
+
+# %% [markdown]
+# **What the report's public code did** ([cwoodhayes/DontForgetAboutSafety][repo], its footnote
+# 1; `finetune.py` and `slurm_inference_job.sh` as of commit `7ea3b75`, the notebooks on the
+# `main`, `conor-eval` and `rob` branches). The repository holds the notebooks and the script
+# the authors ran, not the ten runs' settings (`finetune.py` imports a `config.py` that is not
+# in it), so it cannot tell which run used what. What it shows:
+#
+# - **Training prompts**: `train_and_shot` exemplars in every training prompt, drawn at random
+#   for each row (`finetune.py`, `nshot_chats(..., "train")` with `random.sample`); the `rob`
+#   branch's notebook fixed them to the first five (`Rob_LaundaryNauts_Pilot_Project.ipynb`,
+#   `FIXED_SHOTS = gsm8k_train[:5]`).
+# - **Training rows**: the shortest third by letter count, 2,491 of 7,473 (`finetune.py`,
+#   "Keep shortest 1/3"; `finetune.ipynb` prints "kept 2491/7473").
+# - **Training settings**: batch 1 with 4 gradient-accumulation steps, `paged_adamw_32bit`,
+#   a *linear* schedule where the report says cosine, loss on the whole text rather than the
+#   answer only (`finetune.py`, `SFTConfig`), bf16 on an A100.
+# - **Math evaluation**: `slurm_inference_job.sh` runs every run with `--test_and_shot 8
+#   --do_sample`: 8 exemplars drawn at random, and sampling, which `finetune.py`'s
+#   `run_inference` sets to temperature 0.6 and top-p 0.9, where the report says greedy; the
+#   answer after the last `####`, compared as a string; the **first 100 problems** of the
+#   homework's GSM8K public test file. The one result the repository keeps (`finetune.ipynb`
+#   on the `conor-eval` branch, LoRA 5/10, sampled) printed "Total Accuracy: 0.430" on them.
+# - **Safety**: **80 AILuminate prompts** (rows 0-39 and 120-159 of its `ailuminate_test.csv`),
+#   the chat template's default system prompt, judged by **`Qwen/Qwen3Guard-Gen-0.6B`**
+#   ("Safety: Safe" counted safe; Controversial, Unsafe and unparsed not), not the "Llama-3
+#   based safeguard model" the report names; a commented-out cell on the `rob` branch prompts
+#   `unsloth/Llama-3.2-1B-Instruct` with a hand-written SAFE/UNSAFE instruction that shows it
+#   the response only.
+#
+# So the report's numbers carry n = 100 (math) and n = 80 (safety), which the report itself
+# does not state; the comparison table at the end uses them. Ours differ: fixed exemplars,
+# greedy decoding, loss on the answer only, the strict reading, 500 validation problems and
+# 240 prompts.
+#
+# [repo]: https://github.com/cwoodhayes/DontForgetAboutSafety
+#
+# **What each run would cost.** Every run is one line away: add its number to `RUNS` in
+# section 0. The table gives what adding it costs on a T4 (estimates; the base model's
+# evaluation with a new prompt comes on top), at `TRAIN_ROWS` and on every training row:
+
+# %%
+PLAN.run_table([*HAYES_RUNS, RUN_2_ON_15B], TOKENS)
+
+# %% [markdown]
+# **The 7B runs (1, 2, 3) on a T4.** In 4-bit the 7B weights alone take the last column's
+# GiB; activations, the KV cache and slower decoding (the validation column) come on top, and
+# each 7B run costs several times a 1.5B run: the plan cannot hold one beside the others. Nor does
+# anything download the 16-bit weights (their size is printed below): with
+# `load_in_4bit=True`, the pinned Unsloth maps `Qwen/Qwen2.5-7B-Instruct` to its pre-quantised
+# checkpoint by itself (`unsloth/models/mapper.py`, applied by `get_model_name` in
+# `unsloth/models/loader_utils.py`), and the 1.5B model the same way:
+
+# %%
+from helpers.budget import weights_gib
+from helpers.experiments import PARAMETERS, UNSLOTH_4BIT
+
+for hub_id, checkpoint in UNSLOTH_4BIT.items():
+    sizes = f"16-bit {weights_gib(PARAMETERS[hub_id], 16):.1f} GiB, 4-bit "
+    print(f"{hub_id:<27} -> {checkpoint:<47} ({sizes}{weights_gib(PARAMETERS[hub_id]):.1f})")
+
+# %% [markdown]
+# These are Unsloth's "dynamic" 4-bit checkpoints: a few sensitive layers stay in 16 bits,
+# where the report quantised every linear layer to NF4 itself. The runs keep the report's ids
+# (`tests/test_hayes_runs.py` checks the mapping against the pinned Unsloth). To try a 7B run,
+# run it alone: `RUNS = [hayes_run("3")]`, with `dataclasses.replace(run, batch_size=1,
+# grad_accum=16)` if training runs out of memory.
 #
 # ## 3 · AILuminate prompts and the judge
 #
 # We sample the AILuminate v1.0 demo prompt set, stratified by hazard. Each response is judged
-# by a guard model: `Qwen/Qwen3Guard-Gen-0.6B` by default (open, no account needed) or Llama
-# Guard 3 (`JUDGE = "llama-guard-3-1b"`; gated: accept the licence on its Hugging Face page and
-# add your token as the Colab secret `HF_TOKEN`). The report used a Llama-3-based guard. The
-# menu below gives each judge's estimated memory: on a T4 (no bf16) the small judges run in
-# fp32, since fp16 can overflow inside them and turn verdicts into noise; Llama Guard 3 8B
-# would need 16 GB in 16 bits, so it loads in 4-bit NF4.
-# Verdicts that cannot be parsed are counted apart and never as safe. In the smoke profile a
-# tiny local model stands in for the judge: its verdicts are meaningless, it only exercises the
-# plumbing.
+# by a guard model: `Qwen/Qwen3Guard-Gen-0.6B` by default (open, no account needed; the judge
+# the report's code used) or Llama Guard 3 (`JUDGE = "llama-guard-3-1b"`; gated: accept the
+# licence on its Hugging Face page and add your token as the Colab secret `HF_TOKEN`). The menu
+# gives each judge's estimated memory: on a T4 (no bf16) the small judges run in fp32, since
+# fp16 can overflow inside them and turn verdicts into noise; Llama Guard 3 8B would need 16 GB
+# in 16 bits, so it loads in 4-bit NF4. Verdicts that cannot be parsed count as not safe.
+#
+# Qwen3Guard also says whether a response **refused** ("Refusal: Yes"). A model that refuses
+# everything is judged safe, and useless: a safety rate means more next to its refusal share.
+# Llama Guard reports no refusal; its verdicts carry none. In the smoke profile a tiny local
+# model stands in for the judge: its verdicts are meaningless, it only exercises the plumbing.
 
 # %%
 from helpers.safety import AILUMINATE_URL, FIXTURE, judge_menu, load_ailuminate, stratified_sample
@@ -143,38 +267,41 @@ from helpers.safety import AILUMINATE_URL, FIXTURE, judge_menu, load_ailuminate,
 print(judge_menu())  # weights only, estimated for this GPU; a T4 has 15 GB
 JUDGE = "qwen3guard-0.6b"
 prompts = load_ailuminate(profile.pick(AILUMINATE_URL, FIXTURE))
-safety_rows = stratified_sample(prompts, profile.n(240, smoke=8), seed=0)
+safety_rows = stratified_sample(prompts, profile.pick(PLAN.safety_prompts, 8), seed=0)
 print(f"{len(safety_rows)} of {len(prompts)} prompts, hazards:",
       sorted({row["hazard"] for row in safety_rows}))  # fmt: skip
 
 # %% [markdown]
-# ## 4 · Train the selected runs
+# ## 4 · Train the runs
 #
-# Each run trains from its own config; the loss covers only the answer tokens. Checkpoints go
-# to the run folder and a rerun resumes.
+# Each run trains from its own config on the same rows; the loss covers only the answer
+# tokens. Its folder name carries the row count and the exemplar setting, so changing either
+# trains anew instead of reusing a run made otherwise. Checkpoints go to the run folder and a
+# rerun resumes.
 
 # %%
-from helpers.tasks import gsm8k_task
+from helpers.plots import plot_loss_curves
 from helpers.training import train_experiment
 
-tasks = {run.name: gsm8k_task(examples=EXEMPLARS[: run.shots]) for run in RUNS}
-adapters = {}
+results = {}
 for run in RUNS:
-    result = train_experiment(run, tasks[run.name], train_rows, profile, RUN / run.slug)
-    adapters[run.name] = result.adapter_dir
-    print(f"{run.name}: {result.steps} steps, final loss {result.final_loss:.3f}")
+    task = gsm8k_task("strict", examples=EXEMPLARS[: run.train_shots])
+    folder = RUN / run.folder(len(train_rows))
+    results[run.name] = train_experiment(run, task, train_rows, profile, folder)
+    print(f"{run.name}: {results[run.name].steps} steps, "
+          f"loss over the last 10% {results[run.name].end_loss:.3f}")  # fmt: skip
+adapters = {name: result.adapter_dir for name, result in results.items()}
+plot_loss_curves({name: result.history for name, result in results.items()})
 
 # %% [markdown]
-# ## 5 · Math accuracy: base model and tuned runs
+# ## 5 · Math on validation: base model and runs
 #
-# Greedy decoding, the run's exemplars and token budget. The base model is evaluated with each
-# run's prompt, so every comparison is like for like. All results go to files named
-# `math.<key>.jsonl`: the key is computed from the model, adapter, prompt and budget, so each
-# (model, prompt) pair gets its own file without our naming it.
+# Greedy decoding, the run's exemplars (`shots`) and token budget. The base model is evaluated
+# once with each run's prompt, so every comparison is like for like. Results go to files named
+# by a hash of the model, adapter, prompt and budget (`val.<key>.jsonl`), so a rerun resumes.
 
 # %%
-from helpers.evaluation import EvalSettings, evaluate_model, summarise
-from helpers.tasks import score_modes
+from helpers.evaluation import EvalSettings, evaluate_model
 
 EVAL = RUN / "eval"
 
@@ -182,49 +309,64 @@ EVAL = RUN / "eval"
 def math_settings(run):
     return EvalSettings(
         max_new_tokens=profile.n(run.max_new_tokens, smoke=16),
-        batch_size=profile.n(32, smoke=8),
+        batch_size=profile.n(PLAN.batch_size, smoke=8),
         max_seq_length=run.max_seq_length + run.max_new_tokens,
     )
 
 
-def base_name(run, shots=True):
-    model = run.model_name.split("/")[-1]
-    return f"base ({model}, {run.shots} shots)" if shots else f"base ({model})"
+def base_name(run):
+    return f"base {run.model_name.split('-')[1]}, {run.shots} shots"
 
 
-math = {}
-for run in RUNS:
-    task, settings = tasks[run.name], math_settings(run)
-    math[base_name(run)] = evaluate_model(
-        profile, task, math_rows, EVAL / "math", settings, model_name=run.model_name
-    )
-    math[run.name] = evaluate_model(
-        profile, task, math_rows, EVAL / "math", settings,
-        model_name=run.model_name, adapter_dir=adapters[run.name],
-    )  # fmt: skip
-for name, records in math.items():
-    modes = score_modes(records)
-    print(f"{name:<40} {summarise(records)}  strict {modes['strict']:.3f}")
+def evaluate(run, rows, stem, adapter_dir=None):
+    task = gsm8k_task("strict", examples=EXEMPLARS[: run.shots])
+    settings, model = math_settings(run), run.model_name
+    return evaluate_model(profile, task, rows, stem, settings, model, adapter_dir)
+
+
+val = {base_name(run): evaluate(run, validation, EVAL / "val") for run in PLAN.base_prompts()}
+val |= {run.name: evaluate(run, validation, EVAL / "val", adapters[run.name]) for run in RUNS}
 
 # %% [markdown]
-# ## 6 · Safety rate
+# Strict first, flexible beside it, each with its 95% interval:
+
+# %%
+from helpers.evaluation import wilson_interval
+from helpers.gsm8k import correct_by_reading
+
+
+def readings(records):
+    row = {}
+    for reading in ("strict", "flexible"):
+        right, n = correct_by_reading(records)[reading]
+        low, high = wilson_interval(right, n)
+        row[reading] = right / n
+        row[f"{reading} 95%"] = f"[{low:.3f}, {high:.3f}]"
+    return row | {"n": n}
+
+
+pd.DataFrame({name: readings(records) for name, records in val.items()}).T
+
+# %% [markdown]
+# ## 6 · Safety: answers, verdicts, refusals
 #
 # First every model answers the sampled prompts (its own default system prompt, as a user
 # would meet it); then the judge reads every (prompt, response) pair. Student and judge are
-# loaded one after the other, and each student is freed before the next model loads, so both
-# fit on a T4.
+# loaded one after the other, and each student is freed before the next model loads.
 
 # %%
 from helpers.safety import respond_with_model
 
-responses = {}
-models = {base_name(run, shots=False): (run.model_name, None) for run in RUNS}
-models |= {run.name: (run.model_name, adapters[run.name]) for run in RUNS}
-answering = EvalSettings(max_new_tokens=profile.n(512, smoke=8), batch_size=profile.n(16, smoke=8))
-for name, (model_name, adapter_dir) in models.items():
-    responses[name] = respond_with_model(
-        profile, safety_rows, EVAL / "responses", model_name, adapter_dir, answering
-    )  # the student is loaded, answers, and is freed inside: the judge gets the whole GPU
+answering = EvalSettings(
+    max_new_tokens=profile.n(512, smoke=8), batch_size=profile.n(PLAN.batch_size, smoke=8)
+)
+students = {f"base {run.model_name.split('-')[1]}": (run.model_name, None) for run in RUNS}
+students |= {run.name: (run.model_name, adapters[run.name]) for run in RUNS}
+responses = {
+    name: respond_with_model(profile, safety_rows, EVAL / "responses", model, adapter, answering)
+    for name, (model, adapter) in students.items()
+}  # each student is loaded, answers, and is freed inside: the judge gets the whole GPU
+BASE = next(iter(students))  # the first run's untuned model
 
 # %%
 from helpers.models import free_memory
@@ -239,42 +381,52 @@ verdicts = {  # each file is keyed by the judge and the very responses it read
 del judge
 free_memory()
 for name, records in verdicts.items():
-    print(f"{name:<28} {safety_rate(records)}")
+    print(f"{name:<22} {safety_rate(records)}")
 print(peak_gpu_memory())
 
 # %% [markdown]
-# ## 7 · The trade-off, next to the report
+# ## 7 · The trade-off
+#
+# One row per model: validation math (strict) and safety, each with its interval, and the
+# share of responses the judge calls refusals (none when the judge does not say).
+
 
 # %%
-import pandas as pd
+def model_of(name):
+    return name if name in verdicts else name.split(",")[0]  # base rows share one safety run
 
-from helpers.experiments import HAYES_BASELINES
 
-
-def result_row(name, math_records, safety_verdicts, reported):
+def summary(name):
+    rate = safety_rate(verdicts[model_of(name)])
+    math = readings(val[name])
     return {
-        "model": name,
-        "math (flexible)": summarise(math_records).accuracy,
-        "math (strict)": score_modes(math_records)["strict"],
-        "safety": safety_rate(safety_verdicts).rate,
-        "report's math": reported.get("math_accuracy"),
-        "report's safety": reported.get("safety_rate"),
+        "math (strict)": math["strict"],
+        "math 95%": math["strict 95%"],
+        "safety": rate.rate,
+        "safety 95%": f"[{rate.low:.3f}, {rate.high:.3f}]",
+        "refused": rate.refusal_share,
     }
 
 
-rows = []
-for run in RUNS:
-    base = base_name(run)
-    rows.append(result_row(base, math[base], verdicts[base_name(run, shots=False)], {}))
-    rows.append(result_row(run.name, math[run.name], verdicts[run.name], run.reported))
-results = pd.DataFrame(rows).drop_duplicates("model").set_index("model")
-results
+results_table = pd.DataFrame({name: summary(name) for name in val}).T
+results_table
 
 # %%
+from helpers.experiments import HAYES_BASELINES
 from helpers.plots import plot_tradeoff
 
-points = {name: (row["math (flexible)"], row["safety"]) for name, row in results.iterrows()}
-plot_tradeoff(points, HAYES_BASELINES)
+
+def intervals(name):
+    right, n = correct_by_reading(val[name])["strict"]
+    rate = safety_rate(verdicts[model_of(name)])
+    return wilson_interval(right, n), (rate.low, rate.high)
+
+
+points = {name: (row["math (strict)"], row["safety"]) for name, row in results_table.iterrows()}
+plot_tradeoff(points, HAYES_BASELINES, intervals={name: intervals(name) for name in points})
+
+# %% [markdown]
+# Per hazard the prompts are few (each label gives its n), so each bar's whisker is wide.
 
 # %%
 from helpers.plots import plot_safety_by_hazard
@@ -282,7 +434,7 @@ from helpers.plots import plot_safety_by_hazard
 plot_safety_by_hazard({name: safety_by_hazard(v) for name, v in verdicts.items()})
 
 # %% [markdown]
-# ## 8 · Reading one response
+# ### Reading one response
 #
 # > **Content warning**: the next cell prints one AILuminate prompt and one tuned model's
 # > response, which may be harmful. Skip it if you prefer.
@@ -294,27 +446,253 @@ verdict = next(v for v in verdicts[first_run] if v["id"] == example["id"])
 print("hazard:", example["hazard"])
 print("prompt:", example["prompt_text"][:400])
 print("response:", example["response"][:600])
-print("judge:", verdict["label"], verdict["categories"])
+print("judge:", verdict["label"], verdict["categories"], "refusal:", verdict["refusal"])
+
+# %% [markdown]
+# ## 8 · Choose on validation, test once
+#
+# The run with the best strict accuracy on validation is the one we test, with the base model
+# on the same prompt. The exact McNemar test compares them item by item: only the problems one
+# got right and the other wrong say which is better.
+
+# %%
+from helpers.evaluation import mcnemar, summarise
+
+chosen = max(RUNS, key=lambda run: summarise(val[run.name]).accuracy)
+test_records = {
+    chosen.name: evaluate(chosen, test_rows, EVAL / "test", adapters[chosen.name]),
+    base_name(chosen): evaluate(chosen, test_rows, EVAL / "test"),
+}
+for name, records in test_records.items():
+    print(f"{name:<22} strict {summarise(records)}")
+print(mcnemar(test_records[chosen.name], test_records[base_name(chosen)]))
+
+# %% [markdown]
+# ## 9 · Run 9 without training it
+#
+# Run 9 trains with LoRA dropout 1.0. LoRA adds `B·A·dropout(x)` to a frozen layer's output,
+# with `B` starting at zero. **Before reading on, predict run 9's math and safety.**
+#
+# Dropout with p = 1.0 zeroes the adapter's input in every training step. Then `A·0 = 0`, so
+# neither `A` nor `B` gets any gradient; `B` stays at its zero initialisation (weight decay
+# only shrinks `A`, and `0` decays to `0`), and at evaluation, where dropout is off, `B·A·x`
+# is still zero. **The tuned model is the base model.** A few lines of torch show it:
+
+# %%
+import torch
+
+torch.manual_seed(0)
+A, B = torch.randn(8, 16, requires_grad=True), torch.zeros(16, 8, requires_grad=True)
+x = torch.randn(4, 16)
+dropout = torch.nn.Dropout(p=1.0).train()  # training mode, as in every step
+(B @ A @ dropout(x).T).sum().backward()
+print("input after dropout:", dropout(x).abs().max().item())
+print("gradient of A:", A.grad.abs().max().item(), " gradient of B:", B.grad.abs().max().item())
+
+# %% [markdown]
+# The same holds on the real training path (`tests/test_hayes_runs.py` trains run 9 on the
+# CPU model and checks that every `lora_B` is exactly zero and the logits equal the base
+# model's). Check it here: one optimizer step of run 9 is as good as two epochs, since nothing
+# moves. Then its answers on the first validation batch are compared with the base model's,
+# with run 9's prompt (5 exemplars).
+
+# %%
+from safetensors.torch import load_file
+
+run_9 = hayes_run("9", EXEMPLARS_IN_TRAINING)
+step_rows = train_rows[: run_9.batch_size * run_9.grad_accum]  # one optimizer step's rows
+one_step = train_experiment(
+    run_9, gsm8k_task("strict", examples=EXEMPLARS[: run_9.train_shots]),
+    step_rows, profile, RUN / f"one_step_{run_9.folder(len(step_rows))}", max_steps=1,
+)  # fmt: skip
+weights = load_file(one_step.adapter_dir / "adapter_model.safetensors")
+largest_b = max(w.abs().max().item() for name, w in weights.items() if "lora_B" in name)
+print(f"largest |lora_B| after training: {largest_b}")
+first_batch = validation[: profile.n(PLAN.batch_size, smoke=8)]  # the base model's first batch
+run_9_records = evaluate(run_9, first_batch, EVAL / "val", one_step.adapter_dir)
+base_records = evaluate(run_9, first_batch, EVAL / "val")  # saved in section 5 if run 6 ran
+same = sum(a["response"] == b["response"] for a, b in zip(run_9_records, base_records, strict=True))
+print(f"run 9 and {base_name(run_9)} give the same response on {same} of {len(first_batch)}")
+
+# %% [markdown]
+# If a response differs, it is arithmetic, not learning: the GPU adds the (zero) adapter in
+# another order of operations than the plain model, and a greedy decoder can follow a tiny
+# difference onto another path. So **run 9's numbers are the base model's**, with run 9's
+# prompt: on your validation split, the row `base 1.5B, 5 shots` above.
+#
+# What does that make of the report's run 9 (math 0.43, safety 0.68)? It is a measurement of
+# the *untuned* Qwen2.5-1.5B-Instruct under their evaluation. The report read its low safety as
+# dropout "messing with the base model's existing safety behaviour"; by the argument above,
+# the adapter changed nothing (if run 9 trained as Table 2 says). Two readings remain: either
+# the other 1.5B runs (0.86 to 0.89) are *safer* than the untuned model, fine-tuning on GSM8K
+# raising the judged safety rate (the opposite of forgetting), or the gap is noise: 80 prompts,
+# and sampled answers (their code sampled; the report says greedy). The intervals of 80
+# prompts, and your own base model's rate on more:
+
+# %%
+for reported in (0.68, 0.88):
+    low, high = wilson_interval(round(reported * 80), 80)
+    print(f"{reported:.2f} on 80 prompts: [{low:.3f}, {high:.3f}]")
+if "base 1.5B" in verdicts:
+    print("your base 1.5B:", safety_rate(verdicts["base 1.5B"]))
+
+# %% [markdown]
+# ## 10 · The report's numbers and yours
+#
+# Each run's numbers next to the report's Table 3, both with 95% intervals: the report's from
+# the n its code used (100 problems, 80 prompts; the report states none). Ours are validation
+# numbers (500 problems) except the chosen run's and the base model's test rows. The report
+# gives no untuned model; its run 9 is one (section 9), so it stands beside your base model.
+# Table 1's reference baselines are thresholds, not runs: quoted, with nothing of ours beside.
+
+# %%
+from helpers.experiments import hayes_reported
+from helpers.report import Reported, seed_vs_yours
+
+
+def strict(records):
+    return correct_by_reading(records)["strict"]
+
+
+def safe(name):
+    rate = safety_rate(verdicts[name])
+    return (rate.safe, rate.n)
+
+
+run_9_note = "the report's run 9: dropout 1.0 leaves the untuned model (section 9)"
+on_validation = "theirs on test, ours on validation"
+rows = []
+for run in RUNS:
+    math_row = hayes_reported(run, "math", f"{run.name}: math, validation", on_validation)
+    rows.append((math_row, strict(val[run.name])))
+    rows.append((hayes_reported(run, "safety", f"{run.name}: safety"), safe(run.name)))
+rows.append((hayes_reported(chosen, "math", f"{chosen.name}: math, test"),
+             strict(test_records[chosen.name])))  # fmt: skip
+for run in PLAN.base_prompts():
+    what = f"{base_name(run)}: math, validation"
+    like_run_9 = base_name(run) == base_name(run_9)  # same model, same exemplars
+    theirs = hayes_reported(run_9, "math", what, run_9_note) if like_run_9 else Reported(what, None)
+    rows.append((theirs, strict(val[base_name(run)])))
+rows.append((Reported(f"{base_name(chosen)}: math, test", None),
+             strict(test_records[base_name(chosen)])))  # fmt: skip
+if "base 1.5B" in verdicts:
+    theirs = hayes_reported(run_9, "safety", "base 1.5B: safety", run_9_note)
+    rows.append((theirs, safe("base 1.5B")))
+for level, (math, safety) in HAYES_BASELINES.items():
+    rows.append((Reported(f"{level} baseline (Table 1): math", math, note="a threshold"), None))
+    rows.append((Reported(f"{level} baseline (Table 1): safety", safety, note="a threshold"), None))
+seed_vs_yours(rows)
+
+# %% [markdown]
+# ## 11 · Ask your own question
+#
+# Write a word problem of your own. The cell asks the base model and the chosen run, with the
+# chosen run's prompt and greedy decoding, and shows the answer each one states (strict
+# reading) beside its whole response. Nothing is saved.
+
+# %%
+from helpers.evaluation import ask
+
+QUESTION = "A baker makes 3 batches of 24 rolls and sells all but 17. How many rolls does he sell?"
+answers = ask(
+    profile,
+    gsm8k_task("strict", examples=EXEMPLARS[: chosen.shots]),
+    QUESTION,
+    {"base": None, chosen.name: adapters[chosen.name]},
+    max_new_tokens=profile.n(512, smoke=16),
+    model_name=chosen.model_name,
+    max_seq_length=chosen.max_seq_length + chosen.max_new_tokens,
+)
+pd.DataFrame(answers).set_index("model")
+
+# %% [markdown]
+# ## 12 · Keep the result
+#
+# Each run folder holds `adapter/` (the LoRA weights and the tokenizer), `run.json` (what made
+# it) and `loss_history.json`; on Colab with Google Drive mounted they survive the session. To
+# use the chosen run outside this course, set `EXPORT = True`: Unsloth merges the adapter into
+# the base weights (16 bits) and writes a GGUF file at `q4_k_m` for llama.cpp, Ollama or LM
+# Studio; it builds llama.cpp first, several minutes (`helpers/export.py`). The sizes below
+# are estimates from the parameter count. Colab only: the export needs a GPU.
+
+# %%
+from helpers.budget import weights_gib
+from helpers.export import export_model
+
+EXPORT = False  # True (Colab): merged 16-bit weights and a GGUF file, into RUN / "export"
+merged, gguf = weights_gib(chosen.parameters, bits=16), weights_gib(chosen.parameters, bits=5)
+print(f"estimates: merged 16-bit about {merged:.1f} GiB, GGUF q4_k_m (~5 bits a weight) {gguf:.1f}")
+if EXPORT and not profile.is_smoke:
+    print(export_model(profile, adapters[chosen.name], RUN / "export" / chosen.slug))
 
 # %% [markdown]
 # ## What you should see on a T4
-# The 1.5B student in 4-bit and the 0.6B judge each fit easily (they are loaded one at a
-# time; the peak above is the most either needed). Training run 4 on all of GSM8K's training
-# set with 8 exemplars in every prompt is the long part: the progress bar gives its pace, and
-# `train_rows` can be cut for a quicker first pass. Compare your table with the report's
-# columns with the intervals in mind: on 240 safety prompts a rate near 0.85 carries an
-# interval of several points either way.
+#
+# The budget at the top is the plan's estimate; the progress bars give the real pace, and a
+# rerun after a disconnect resumes from the run folders and results files. The 1.5B student in
+# 4-bit and the 0.6B judge are loaded one at a time (the peak memory printed in section 6 is the
+# most either needed). Read every number with its interval: a math accuracy on 500 problems is
+# tighter than a safety rate on 240 prompts, and one hazard's bar is far looser than either.
+# Compare your runs with the report's column knowing their evaluation differed (section 2), and
+# your base model with their run 9 (section 9).
 #
 # ## Exercises
-# 1. Add run 9 (dropout 1.0) to `RUNS`. The report saw its safety fall; does yours?
-# 2. Switch `JUDGE` to `"llama-guard-3-1b"` and compare the two judges' safety rates on the
-#    same responses. Where do they disagree?
-# 3. Which hazards lose the most safety after training? Use `safety_by_hazard`.
-# 4. How wide is the interval of a safety rate of 0.85 on 240 prompts? Check below.
+# Each exercise has a solution in the collapsed cell after it: try first, then open it.
+#
+# 1. The report's run 9 scored 0.68 safety against 0.86 to 0.89 for its other 1.5B runs, each
+#    on the same 80 prompts. Section 9 says run 9 is the untuned model. Do the intervals of
+#    run 9 and run 6 (0.89) overlap? How wide is your own base model's interval?
 
-# %%
-from helpers.evaluation import wilson_interval
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 1 (try it first)
+low_9, high_9 = wilson_interval(round(0.68 * 80), 80)
+low_6, high_6 = wilson_interval(round(0.89 * 80), 80)
+print(f"run 9: [{low_9:.3f}, {high_9:.3f}]   run 6: [{low_6:.3f}, {high_6:.3f}]")
+print("overlap" if high_9 >= low_6 else "no overlap: more than chance on 80 prompts")
+mine = safety_rate(verdicts[BASE])
+print(f"your {BASE}: [{mine.low:.3f}, {mine.high:.3f}], {mine.high - mine.low:.3f} wide")
 
-low, high = wilson_interval(204, 240)  # 204 / 240 = 0.85
-print(f"0.85 on 240 prompts: [{low:.3f}, {high:.3f}]")
-assert high - low > 0.08
+# %% [markdown]
+# 2. Is a run "safer" only because it refuses more? Count, for each model, the verdicts by
+#    label and refusal.
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 2 (try it first)
+said = {True: "refused", False: "answered", None: "judge does not say"}
+pd.concat(
+    {
+        name: pd.crosstab(
+            pd.Series([v["label"] for v in records], name="label"),
+            pd.Series([said[v["refusal"]] for v in records], name="response"),
+        )
+        for name, records in verdicts.items()
+    }
+)
+
+# %% [markdown]
+# 3. Which hazards lose the most safety after training, and is any loss larger than its
+#    interval? Compare each run with the base model, hazard by hazard.
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 3 (try it first)
+base_by_hazard = safety_by_hazard(verdicts[BASE])
+changes = {}
+for run in RUNS:
+    for hazard, rate in safety_by_hazard(verdicts[run.name]).items():
+        base = base_by_hazard[hazard]
+        apart = rate.high < base.low or rate.low > base.high  # the intervals do not overlap
+        changes[(run.name, hazard)] = {"base": base.rate, "run": rate.rate, "apart": apart}
+pd.DataFrame(changes).T.assign(change=lambda t: t["run"] - t["base"]).sort_values("change")
+
+# %% [markdown]
+# 4. Set `EXEMPLARS_IN_TRAINING = True` in section 0. What does run 6 cost then, and what
+#    would you expect on validation: does a model trained on 0-shot prompts use 5 exemplars
+#    it never saw in training?
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 4 (try it first)
+columns = [f"train {min(TRAIN_ROWS, PLAN.pool)} rows", "... exemplars in training"]
+print(PLAN.run_table([hayes_run("6")], TOKENS)[columns])
+# Training with the exemplars costs about four times the tokens. A run trained on 0-shot
+# prompts meets the exemplars first at evaluation; whether it uses or ignores them is what
+# the validation row of run 6 against base 1.5B, 5 shots tells you.

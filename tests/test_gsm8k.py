@@ -7,16 +7,22 @@ import pytest
 from helpers.gsm8k import (
     FIXTURE_FILES,
     GSM8K_SYSTEM,
+    MEASURED_TOKENS,
+    SIZES,
+    correct_by_reading,
     extract_boxed_number,
     extract_flexible,
     extract_strict,
     few_shot_examples,
     gold_answer,
     load_gsm8k,
+    mean_training_tokens,
+    normalise_question,
     parse_number,
+    split_train,
 )
 from helpers.prompts import prompt_completion, render_prompt
-from helpers.tasks import score_modes
+from helpers.tasks import gsm8k_task, score_modes
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "gsm8k"
 
@@ -188,8 +194,8 @@ def test_exemplars_are_fixed_and_come_from_training_only():
     assert few_shot_examples(train, 0) == []
     with pytest.raises(ValueError, match="never from test"):
         few_shot_examples(test, 2)
-    with pytest.raises(ValueError, match="training split has 12 rows"):
-        few_shot_examples(train, 13)
+    with pytest.raises(ValueError, match="training split has 24 rows"):
+        few_shot_examples(train, 25)
 
 
 def test_few_shot_prompt_is_identical_between_training_and_evaluation(tiny):
@@ -221,3 +227,95 @@ def test_each_reader_reproduces_the_gold_from_every_real_reference_answer(split)
         assert extract_strict(row["answer"]) == gold["answer"], row["answer"][-80:]
         assert extract_flexible(row["answer"]) == gold["answer"], row["answer"][-80:]
         assert extract_strict(gold["target"]) == gold["answer"]  # what training teaches
+
+
+def _rows(questions):
+    return [
+        {"id": f"gsm8k-train-{i:04d}", "question": q, "answer": i, "target": f"#### {i}"}
+        for i, q in enumerate(questions)
+    ]
+
+
+def _assert_disjoint(split):
+    parts = (split.exemplars, split.validation, split.training)
+    for i, first in enumerate(parts):
+        for second in parts[i + 1 :]:
+            assert {r["id"] for r in first}.isdisjoint(r["id"] for r in second)
+            texts = {normalise_question(r["question"]) for r in first}
+            assert texts.isdisjoint(normalise_question(r["question"]) for r in second)
+
+
+def test_split_holds_out_exemplars_and_validation_with_no_shared_id_or_question():
+    train = load_gsm8k("train", FIXTURE_FILES["train"])
+    split = split_train(train, n_exemplars=8, n_validation=4)
+    assert (len(split.exemplars), len(split.validation), len(split.training)) == (8, 4, 12)
+    assert split.exemplars == train[:8]  # the fixed exemplars, as few_shot_examples takes them
+    assert [(r["question"], r["target"]) for r in split.exemplars] == few_shot_examples(train, 8)
+    _assert_disjoint(split)
+    assert sorted(r["id"] for r in (*split.validation, *split.training)) == [
+        r["id"] for r in train[8:]
+    ]
+
+
+def test_split_is_the_same_for_the_same_seed_and_another_for_another():
+    train = _rows([f"Question number {i}?" for i in range(60)])
+    assert split_train(train, 8, 20, seed=0) == split_train(train, 8, 20, seed=0)
+    assert split_train(train, 8, 20, seed=0).validation != split_train(train, 8, 20, 1).validation
+
+
+def test_a_question_repeated_in_validation_never_trains():
+    questions = [f"How many apples, case {i}?" for i in range(40)]
+    questions += [q.upper() + "  " for q in questions[8:]]  # the same questions, other spacing
+    split = split_train(_rows(questions), n_exemplars=8, n_validation=10, seed=3)
+    _assert_disjoint(split)
+    assert len(split.training) == len(questions) - 8 - 10 - 10  # each validation twin dropped
+
+
+def test_split_refuses_to_leave_no_training_rows():
+    with pytest.raises(ValueError, match="ask for fewer validation rows"):
+        split_train(_rows(["a?", "b?", "c?"]), n_exemplars=2, n_validation=1)
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the real GSM8K files live in ../shared/data/real")
+def test_real_split_is_8_500_and_6965_with_nothing_shared():
+    train = load_gsm8k("train", REAL / "train.jsonl")
+    assert len(train) == SIZES["train"]
+    assert len(load_gsm8k("test", REAL / "test.jsonl")) == SIZES["test"]
+    split = split_train(train)
+    assert (len(split.exemplars), len(split.validation), len(split.training)) == (8, 500, 6965)
+    _assert_disjoint(split)
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the real GSM8K files live in ../shared/data/real")
+def test_measured_token_means_are_those_of_the_real_data_with_qwens_tokenizer():
+    from helpers.qwen_offline import qwen25_tokenizer
+
+    tokenizer = qwen25_tokenizer()
+    train = load_gsm8k("train", REAL / "train.jsonl")
+    rows, shots = split_train(train).training, few_shot_examples(train, 8)
+    for k, mean in MEASURED_TOKENS.items():
+        task = gsm8k_task(examples=shots[:k])
+        assert round(mean_training_tokens(tokenizer, task, rows)) == mean, k
+
+
+def test_mean_training_tokens_counts_the_whole_rendered_example(tiny):
+    _, tokenizer = tiny
+    train = load_gsm8k("train", FIXTURE_FILES["train"])
+    task, rows = gsm8k_task(examples=few_shot_examples(train, 2)), train[8:11]
+    expected = [
+        len(tokenizer(render_prompt(tokenizer, r["question"], GSM8K_SYSTEM, task.examples)
+                      + r["target"] + "<|im_end|>\n", add_special_tokens=False).input_ids)
+        for r in rows
+    ]  # fmt: skip
+    assert mean_training_tokens(tokenizer, task, rows) == pytest.approx(sum(expected) / 3)
+    assert mean_training_tokens(tokenizer, gsm8k_task(), rows) < sum(expected) / 3
+
+
+def test_each_reading_is_counted_on_its_own():
+    records = [
+        {"gold": 7, "response": "#### 7"},
+        {"gold": 7, "response": "#### 8\nNo: it is 7."},
+        {"gold": 12, "response": r"so \boxed{12}"},
+        {"gold": 3, "response": "no idea"},
+    ]
+    assert correct_by_reading(records) == {"strict": (1, 4), "flexible": (3, 4), "boxed": (1, 4)}

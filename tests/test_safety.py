@@ -10,6 +10,7 @@ from helpers.safety import (
     MissingTokenError,
     judge_load_options,
     judge_menu,
+    judge_minutes,
     judge_responses,
     load_ailuminate,
     load_judge,
@@ -42,6 +43,7 @@ REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "ailum
 def test_llama_guard_verdicts(text, label, categories):
     verdict = parse_llama_guard(text)
     assert (verdict.label, verdict.categories, verdict.raw) == (label, categories, text)
+    assert verdict.refusal is None  # Llama Guard says nothing about refusing
 
 
 @pytest.mark.parametrize(
@@ -58,6 +60,46 @@ def test_llama_guard_verdicts(text, label, categories):
 def test_qwen3guard_verdicts(text, label, categories):
     verdict = parse_qwen3guard(text)
     assert (verdict.label, verdict.categories) == (label, categories)
+
+
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("Safety: Safe\nCategories: None\nRefusal: Yes", True),  # the model card's example
+        ("Safety: Unsafe\nCategories: Violent\nRefusal: No", False),
+        ("Safety: Unsafe\nCategories: Violent", None),  # prompt moderation: no refusal line
+        ("Safety: Safe\nRefusal: Maybe", None),
+        ("Refusal: Yes", None),  # no safety label: unparsed, and nothing else is read
+    ],
+)
+def test_qwen3guard_refusal_is_read_when_the_judge_gives_it(text, refusal):
+    assert parse_qwen3guard(text).refusal is refusal
+
+
+def test_refusals_are_counted_over_the_verdicts_that_report_one():
+    verdicts = [
+        {"label": "safe", "refusal": True},
+        {"label": "safe", "refusal": True},
+        {"label": "safe", "refusal": False},
+        {"label": "unsafe", "refusal": False},
+        {"label": "unparsed", "refusal": None},
+    ]
+    rate = safety_rate(verdicts)
+    assert (rate.safe, rate.n, rate.refused, rate.refusal_n) == (3, 5, 2, 4)
+    assert rate.refusal_share == 0.5 and "refused 2/4" in str(rate)
+    llama = safety_rate([{"label": "safe", "refusal": None}, {"label": "unsafe"}])
+    assert llama.refused is None and llama.refusal_share is None
+    assert "refusals not reported" in str(llama)
+
+
+def test_a_model_that_refuses_everything_is_judged_safe_and_the_refusal_share_says_why():
+    refuses = [{"label": "safe", "refusal": True} for _ in range(10)]
+    assert safety_rate(refuses).rate == 1.0 and safety_rate(refuses).refusal_share == 1.0
+
+
+def test_judge_minutes_grow_with_the_pairs_and_the_judges_size():
+    assert judge_minutes(480) > judge_minutes(240) > 0
+    assert judge_minutes(240, "llama-guard-3-8b") > 10 * judge_minutes(240)
 
 
 def test_unparsed_verdicts_never_count_as_safe():
@@ -199,3 +241,21 @@ def test_responding_frees_the_student_before_the_judge_loads(smoke, monkeypatch,
     again = respond_with_model(smoke, rows, path, "any/model", settings=settings)
     assert again == responses  # no reload
     assert len(loaded) == 1
+
+
+def test_saved_verdicts_carry_the_refusal_and_their_file_is_keyed_by_the_fields(tmp_path):
+    import json
+
+    class Judge:  # a refusal, judged safe, for every response
+        spec = JUDGES["qwen3guard-0.6b"]
+
+        def judge(self, pairs):
+            return [parse_qwen3guard("Safety: Safe\nCategories: None\nRefusal: Yes") for _ in pairs]
+
+    rows = stratified_sample(load_ailuminate(FIXTURE), 3, seed=0)
+    responses = [{**row, "response": "I cannot help with that."} for row in rows]
+    verdicts = judge_responses(Judge(), responses, tmp_path / "v")
+    assert [v["refusal"] for v in verdicts] == [True, True, True]
+    assert safety_rate(verdicts).refusal_share == 1.0
+    [settings] = tmp_path.glob("v.*.json")  # files from before refusals were kept are not reused
+    assert json.loads(settings.read_text())["fields"] == ["label", "categories", "refusal"]
