@@ -199,6 +199,27 @@ def load_adapter(profile: Profile, adapter_dir: Path, max_seq_length: int = 1024
     return model, ensure_pad_token(tokenizer)
 
 
+def copy_adapter_weights(model, adapter_dir: Path):
+    """Load a saved adapter's weights into ``model``'s LoRA adapter of the same shape, which
+    stays trainable (``load_adapter`` gives a model for generation, with the adapter frozen)."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    weights = load_file(str(Path(adapter_dir) / "adapter_model.safetensors"))
+    loaded = set_peft_model_state_dict(model, weights)
+    if loaded.unexpected_keys:
+        raise ValueError(
+            f"{adapter_dir} does not fit this model and LoRA shape: {loaded.unexpected_keys[:3]}"
+        )
+    return model
+
+
+def saved_lora(adapter_dir: Path) -> LoraSettings:
+    """The rank, alpha and dropout a saved adapter was trained with."""
+    config = read_adapter_config(adapter_dir)
+    return LoraSettings(config["r"], config["lora_alpha"], config.get("lora_dropout", 0.0))
+
+
 def read_adapter_config(adapter_dir: Path) -> dict:
     """A saved adapter's ``adapter_config.json``, or an error naming the damage and the fix."""
     path = Path(adapter_dir) / "adapter_config.json"

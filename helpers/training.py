@@ -22,7 +22,14 @@ from pathlib import Path
 
 from helpers.experiments import SFTExperiment
 from helpers.files import fingerprint, write_text_atomically
-from helpers.models import free_memory, load_model, model_identity, read_adapter_config
+from helpers.models import (
+    copy_adapter_weights,
+    free_memory,
+    load_model,
+    model_identity,
+    read_adapter_config,
+    saved_lora,
+)
 from helpers.runtime import Profile, supports_bf16
 from helpers.tasks import Task
 
@@ -109,10 +116,6 @@ class TrainingResult:
         return end_loss(self.history)
 
     @property
-    def final_loss(self) -> float:
-        return self.history[-1]["loss"]
-
-    @property
     def steps(self) -> int:
         return self.history[-1]["step"]
 
@@ -137,15 +140,23 @@ def label_view(trainer, index: int = 0) -> list[tuple[str, bool]]:
     tokenizer = trainer.processing_class
     return [
         (tokenizer.decode([token]), label != -100)
-        for token, label in zip(batch["input_ids"][0].tolist(), batch["labels"][0].tolist())
+        for token, label in zip(
+            batch["input_ids"][0].tolist(), batch["labels"][0].tolist(), strict=True
+        )
     ]
 
 
 def run_settings(
-    experiment: SFTExperiment, task: Task, rows: Sequence[dict], profile: Profile, config: dict
+    experiment: SFTExperiment,
+    task: Task,
+    rows: Sequence[dict],
+    profile: Profile,
+    config: dict,
+    start: Path | None = None,
 ) -> dict:
     """Everything that decides what a run trains: the experiment's knobs (not its name or the
-    seed's numbers), the base model, the task's prompt, the exact rows and any overrides."""
+    seed's numbers), the base model, the task's prompt, the exact rows, any overrides and the
+    adapter it starts from."""
     labels = ("name", "reported", "ours")  # what a run is called and quoted: not what it trains
     knobs = {k: v for k, v in asdict(experiment).items() if k not in labels}
     trained_on = [[row.get("id"), row["question"], row[experiment.target]] for row in rows]
@@ -155,7 +166,7 @@ def run_settings(
         "prompt": task.prompt_settings(),
         "rows": {"n": len(rows), "digest": fingerprint(trained_on)},
         "overrides": config,
-    }
+    } | ({} if start is None else {"start": model_identity(profile, "", start)["adapter"]})
 
 
 def claim_folder(output_dir: Path, settings: dict) -> None:
@@ -258,15 +269,25 @@ def _checkpoint_complete(folder: Path) -> bool:
     return weights and all(zipfile.is_zipfile(folder / f) for f in CHECKPOINT_ARCHIVES)
 
 
-def load_trainable(experiment: SFTExperiment, profile: Profile):
-    """``(model, tokenizer)``: the experiment's base model with its fresh LoRA adapter."""
-    return load_model(
+def load_trainable(experiment: SFTExperiment, profile: Profile, start: Path | None = None):
+    """``(model, tokenizer)``: the experiment's base model with its fresh LoRA adapter, or with
+    the weights of the saved adapter ``start`` to train on from (its shape must be the
+    experiment's)."""
+    model, tokenizer = load_model(
         profile,
         experiment.model_name,
         max_seq_length=experiment.max_seq_length,
         lora=experiment.lora,
         seed=experiment.seed,
     )
+    if start is not None:
+        if saved_lora(start) != experiment.lora:
+            raise ValueError(
+                f"{start} holds a LoRA adapter {saved_lora(start)}, the experiment asks for "
+                f"{experiment.lora}: start from an adapter of the same shape"
+            )
+        copy_adapter_weights(model, start)
+    return model, tokenizer
 
 
 def train_experiment(
@@ -275,9 +296,12 @@ def train_experiment(
     rows: Sequence[dict],
     profile: Profile,
     output_dir: Path,
+    start: Path | None = None,
     **config,
 ) -> TrainingResult:
     """Train (or resume, or reuse) a run; save its adapter and loss history in ``output_dir``.
+    ``start``: a saved adapter of the experiment's shape to train on from, instead of a fresh
+    one.
 
     Bad rows stop before any model loads. A folder is reused only by the run that made it
     (``claim_folder``): another experiment in the same folder is an error naming the fix.
@@ -285,11 +309,11 @@ def train_experiment(
     output_dir = Path(output_dir)
     adapter_dir = output_dir / ADAPTER
     task.training_examples(rows, experiment.target)  # bad rows stop here, before the model
-    claim_folder(output_dir, run_settings(experiment, task, rows, profile, config))
+    claim_folder(output_dir, run_settings(experiment, task, rows, profile, config, start))
     history = finished_history(output_dir)
     if history is not None:
         return TrainingResult(adapter_dir, history, resumed=False, reused=True)
-    model, tokenizer = load_trainable(experiment, profile)
+    model, tokenizer = load_trainable(experiment, profile, start)
     trainer = build_trainer(model, tokenizer, experiment, task, rows, output_dir, profile, **config)
     checkpoint = last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=checkpoint)

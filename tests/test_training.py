@@ -2,6 +2,7 @@ import json
 from dataclasses import replace
 
 import pytest
+import torch
 import trl
 
 from helpers.experiments import MODEL_A, MODEL_D
@@ -169,3 +170,24 @@ def test_a_damaged_finished_run_is_trained_again_not_failed_forever(
         again = train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path, **config)
     assert not again.reused and again.history == first.history
     assert load_adapter(smoke, again.adapter_dir)
+
+
+def test_a_run_can_start_from_a_saved_adapter_of_its_shape(smoke, train_rows, tmp_path):
+    from safetensors.torch import load_file
+
+    from helpers.training import load_trainable
+
+    first = train_experiment(quick(MODEL_A), INEQUALITIES, train_rows[:8], smoke, tmp_path / "a")
+    saved = load_file(str(first.adapter_dir / "adapter_model.safetensors"))
+    model, _ = load_trainable(quick(MODEL_A), smoke, start=first.adapter_dir)
+    loaded = {n: p for n, p in model.named_parameters() if "lora_" in n}
+    assert loaded and all(p.requires_grad for p in loaded.values())  # trainable, not frozen
+    for name, weight in saved.items():
+        key = next(n for n in loaded if n.startswith(name.removesuffix(".weight")))
+        assert torch.equal(loaded[key].detach(), weight), name
+    with pytest.raises(ValueError, match="start from an adapter of the same shape"):
+        load_trainable(MODEL_D, smoke, start=first.adapter_dir)  # r=32, not 64
+    again = train_experiment(
+        quick(MODEL_A), INEQUALITIES, train_rows[:8], smoke, tmp_path / "b", start=first.adapter_dir
+    )
+    assert again.history[0]["loss"] < first.history[0]["loss"]  # it went on from the first run
