@@ -70,6 +70,29 @@ def plot_loss_curves(
     return fig
 
 
+def plot_curves(
+    history: Sequence[dict], series: Mapping[str, str], title: str = "Training curves"
+) -> Figure:
+    """One small panel per ``{label: logged key}`` against optimizer step, for quantities on
+    different scales (a reward in [0, 1], a loss near 0). Steps that did not log a key are
+    skipped.
+
+    >>> fig = plot_curves([{"step": 1, "loss": 0.1}, {"step": 2, "loss": 0.0}], {"loss": "loss"})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['loss']
+    """
+    fig = new_figure(3.2 * len(series), 3.0)
+    axes = fig.subplots(1, len(series), squeeze=False)[0]
+    for ax, (label, key) in zip(axes, series.items(), strict=True):
+        logged = [h for h in history if key in h]
+        ax.plot([h["step"] for h in logged], [h[key] for h in logged])
+        ax.set_title(label)
+        ax.set_xlabel("optimizer step")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_accuracy(
     summaries: Mapping[str, Summary],
     baseline: float | None = None,

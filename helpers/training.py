@@ -105,7 +105,7 @@ def build_trainer(
 @dataclass
 class TrainingResult:
     adapter_dir: Path
-    history: list[dict]  # {"step", "loss", "learning_rate", "epoch"} per logged step
+    history: list[dict]  # {"step", "loss", "learning_rate", "epoch", "num_tokens"} per step
     resumed: bool  # trained on from a checkpoint after an interruption
     reused: bool  # a finished run was found and not trained again
 
@@ -317,8 +317,9 @@ def train_experiment(
     trainer = build_trainer(model, tokenizer, experiment, task, rows, output_dir, profile, **config)
     checkpoint = last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=checkpoint)
+    logged = ("step", "loss", "learning_rate", "epoch", "num_tokens")  # tokens: TRL's count
     history = [
-        {k: log[k] for k in ("step", "loss", "learning_rate", "epoch")}
+        {k: log[k] for k in logged if k in log}
         for log in trainer.state.log_history
         if "loss" in log
     ]

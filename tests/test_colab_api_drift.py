@@ -1,10 +1,10 @@
 """The keywords our colab branch passes to Unsloth and TRL exist at the Colab pins.
 
 CI runs trl 1.16.0 and never imports Unsloth, so a misspelled or removed keyword in the colab
-branch of ``helpers/models.py`` and ``helpers/training.py`` would ship, and on Colab it would not
-even fail: Unsloth drops an unknown SFTConfig field with a printed notice and hands unknown loader
-keywords on. These tests install the pins of unsloth, unsloth_zoo and trl from requirements.txt
-into a cached folder beside (never into) the CI environment, then run
+branch of ``helpers/models.py``, ``helpers/training.py`` and ``helpers/grpo.py`` would ship, and
+on Colab it would not even fail: Unsloth drops an unknown SFTConfig field with a printed notice
+and hands unknown loader keywords on. These tests install the pins of unsloth, unsloth_zoo and
+trl from requirements.txt into a cached folder beside (never into) the CI environment, then run
 ``tests/colab_api_drift/check_keywords.py`` against them in a subprocess (see its docstring).
 
 Measured here (2 cores, ``OMP_NUM_THREADS=1 python -m pytest tests/test_colab_api_drift.py``):
@@ -15,6 +15,7 @@ index (PyPI), as CI has: without it the tests fail with pip's error, they do not
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -40,6 +41,8 @@ FUNCTIONS = {
     "FastLanguageModel.for_inference",
     "SFTConfig",
     "SFTTrainer",
+    "GRPOConfig",
+    "GRPOTrainer",
 }
 
 
@@ -109,9 +112,12 @@ def test_colab_branch_passes_only_keywords_the_pinned_unsloth_and_trl_take(colab
     assert set(report["calls"]) == FUNCTIONS  # every entry point was reached and checked
     assert not report["problems"], "\n".join(report["problems"])
     assert report["trainer"] == "UnslothSFTTrainer"  # built by Unsloth's patched TRL, on a CPU
+    assert report["grpo_trainer"] == "UnslothGRPOTrainer"
     # the recipe notebook 02 shows in its own cells was checked too, every call of it
     assert set(report["notebook_calls"]["02_sft_models_abc.py"]) == FUNCTIONS - {
-        "FastLanguageModel.for_inference"
+        "FastLanguageModel.for_inference",
+        "GRPOConfig",
+        "GRPOTrainer",
     }
 
 
@@ -132,3 +138,18 @@ def test_a_misspelled_keyword_is_reported_with_function_and_pinned_version(colab
     for start in expected:
         assert [p for p in report["problems"] if p.startswith(start)], report["problems"]
     assert len(report["problems"]) == len(expected), report["problems"]
+
+
+@pytest.mark.slow
+def test_unsloth_maps_the_reports_ids_to_its_prequantised_4bit_checkpoints(colab_pins):
+    """Notebook 04 names the checkpoints Unsloth downloads for the paper's model ids with
+    load_in_4bit=True (so nothing fetches 15 GB of 16-bit weights): the pinned mapper agrees."""
+    from helpers.experiments import HAYES_RUNS, RUN_2_ON_15B, UNSLOTH_4BIT
+
+    path = colab_pins / "unsloth" / "models" / "mapper.py"
+    spec = importlib.util.spec_from_file_location("pinned_unsloth_mapper", path)
+    mapper = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mapper)  # a table of names: it imports nothing
+    for hub_id, checkpoint in UNSLOTH_4BIT.items():
+        assert mapper.FLOAT_TO_INT_MAPPER[hub_id.lower()] == checkpoint
+    assert {run.model_name for run in (*HAYES_RUNS, RUN_2_ON_15B)} == set(UNSLOTH_4BIT)

@@ -2,15 +2,12 @@
 table marks our own choices, the default plan fits a T4 in two hours, and the 4-bit
 checkpoints Unsloth loads for the report's model ids."""
 
-import glob
-import importlib.util
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from helpers.budget import QWEN_7B_PARAMETERS, QWEN_15B_PARAMETERS, budget_table
-from helpers.cpu_models import cache_dir
 from helpers.experiments import (
     HAYES_N,
     HAYES_RUNS,
@@ -19,7 +16,6 @@ from helpers.experiments import (
     QWEN_7B,
     QWEN_15B,
     RUN_2_ON_15B,
-    UNSLOTH_4BIT,
     hayes_reported,
     hayes_run,
 )
@@ -84,25 +80,6 @@ def test_the_same_steps_with_dropout_point_one_do_move_lora_b(smoke, tmp_path):
     base, tokenizer = load_model(smoke, run.model_name)
     tuned, _ = load_adapter(smoke, result.adapter_dir)
     assert not torch.equal(logits(tuned, tokenizer), logits(base, tokenizer))
-
-
-def pinned_unsloth_mapper():
-    found = sorted(
-        glob.glob(str(cache_dir() / "colab-pins-*" / "unsloth" / "models" / "mapper.py"))
-    )
-    if not found:
-        pytest.skip("the Colab pins are installed by tests/test_colab_api_drift.py on first use")
-    spec = importlib.util.spec_from_file_location("pinned_unsloth_mapper", found[-1])
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # a table of names: it imports nothing
-    return module
-
-
-def test_unsloth_maps_the_reports_ids_to_its_prequantised_4bit_checkpoints():
-    mapper = pinned_unsloth_mapper()
-    for hub_id, checkpoint in UNSLOTH_4BIT.items():
-        assert mapper.FLOAT_TO_INT_MAPPER[hub_id.lower()] == checkpoint
-    assert {run.model_name for run in (*HAYES_RUNS, RUN_2_ON_15B)} == set(UNSLOTH_4BIT)
 
 
 def test_run_table_marks_what_the_report_does_not_state():

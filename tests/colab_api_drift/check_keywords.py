@@ -11,7 +11,8 @@ that lets ``from unsloth import FastLanguageModel`` import on a CPU). By hand, i
 Our public functions run with the colab profile; ``FastLanguageModel.from_pretrained``,
 ``get_peft_model`` and ``for_inference`` are replaced by recorders that bind each call to the
 real method's signature and then stand in for the GPU loader with the smoke profile's tiny model;
-``SFTConfig`` and ``SFTTrainer`` are checked the same way and then built for real. A keyword that
+``SFTConfig``, ``SFTTrainer``, ``GRPOConfig`` and ``GRPOTrainer`` are checked the same way and
+then built for real. A keyword that
 only lands in a ``**kwargs`` catch-all is a problem unless the pinned code reads it there:
 Unsloth drops an unknown SFTConfig field with a printed notice and hands unknown loader keywords
 on, so on Colab a typo would be ignored, not fail. The JSON report looks like
@@ -21,7 +22,7 @@ on, so on Colab a typo would be ignored, not fail. The JSON report looks like
      "problems": ["FastLanguageModel.from_pretrained does not take keyword 'load_in_4bits' in
                    unsloth 2026.10.7 (only **kwargs would take it: ignored or passed on
                    unchecked)"],
-     "trainer": "UnslothSFTTrainer"}
+     "trainer": "UnslothSFTTrainer", "grpo_trainer": "UnslothGRPOTrainer"}
 
 The notebooks' own cells (notebook 02 shows the recipe itself: ``from_pretrained``,
 ``get_peft_model``, ``SFTConfig``, ``SFTTrainer``) are read from ``nbs_py/*.py`` and each keyword
@@ -57,6 +58,7 @@ KWARGS_READ = {
     "FastLanguageModel.for_inference": set(),
     # Unsloth's generated trainer passes **kwargs on to TRL's own __init__, which names this one
     "SFTTrainer": {"optimizers"},
+    "GRPOTrainer": set(),
 }
 
 
@@ -68,6 +70,19 @@ NOTEBOOK_FUNCTIONS = {
     "SFTConfig",
     "SFTTrainer",
 }
+
+
+def signature_of(real) -> inspect.Signature:
+    """``inspect.signature(real)``, seeing through the ``__init__(self, *args, **kwargs)`` that
+    Unsloth wraps around its GRPOTrainer's (unsloth/models/rl.py,
+    ``_wrap_grpo_hidden_states_fallback``, without ``functools.wraps``), which hides the real
+    one: the wrapped ``__init__`` is found in the wrapper's closure."""
+    init = getattr(real, "__init__", None)
+    if isinstance(real, type) and getattr(init, "_unsloth_grpo_hidden_states_init_wrapped", False):
+        cells = (cell.cell_contents for cell in init.__closure__)
+        original = next(c for c in cells if getattr(c, "__name__", "") == "__init__")
+        return inspect.Signature(list(inspect.signature(original).parameters.values())[1:])
+    return inspect.signature(real)
 
 
 def keyword_names(signature) -> set[str]:
@@ -107,7 +122,7 @@ class Recorder:
 
     def __init__(self, function, real, library, read, stand_in, misspell, report):
         self.function = function  # as named in problems: "FastLanguageModel.from_pretrained"
-        self.signature = inspect.signature(real)
+        self.signature = signature_of(real)
         self.library = library  # with its version: "unsloth 2026.10.7"
         self.read = read  # keywords the real code reads from its **kwargs
         self.stand_in = stand_in
@@ -173,8 +188,14 @@ def kwargs_read() -> dict[str, set[str]]:
 
     import trl
 
-    own = next(c for c in trl.SFTConfig.__mro__ if "_unsloth_patched_rl_config" not in vars(c))
-    return KWARGS_READ | {"SFTConfig": {f.name for f in dataclasses.fields(own) if f.init}}
+    def own_fields(config) -> set[str]:
+        own = next(c for c in config.__mro__ if "_unsloth_patched_rl_config" not in vars(c))
+        return {f.name for f in dataclasses.fields(own) if f.init}
+
+    return KWARGS_READ | {
+        "SFTConfig": own_fields(trl.SFTConfig),
+        "GRPOConfig": own_fields(trl.GRPOConfig),
+    }
 
 
 def notebook_keywords(source: Path) -> dict[str, list[str]]:
@@ -209,7 +230,7 @@ def check_notebooks(report: dict) -> None:
         if calls:
             report["notebook_calls"][source.name] = calls
         for function, keywords in calls.items():
-            named = keyword_names(inspect.signature(real[function]))
+            named = keyword_names(signature_of(real[function]))
             report["problems"] += [
                 f"{source.name}: {function} does not take keyword {name!r} in unsloth "
                 f"{unsloth.__version__} / trl {trl.__version__}"
@@ -244,7 +265,7 @@ def install_recorders(misspell: dict[str, dict[str, str]], report: dict) -> None
             report,
         )
         setattr(FastLanguageModel, method, staticmethod(recorder))
-    for name in ("SFTConfig", "SFTTrainer"):
+    for name in ("SFTConfig", "SFTTrainer", "GRPOConfig", "GRPOTrainer"):
         real = getattr(trl, name)
         stand_in = build_real(real)
         recorder = Recorder(
@@ -257,7 +278,8 @@ def drive_colab_branch(report: dict) -> None:
     """Our public model-loading and training functions, with the colab profile."""
     import helpers.models
     from helpers.cpu_models import tiny_model_path
-    from helpers.experiments import AIME_RUN, HAYES_RUNS, INEQUALITY_EXPERIMENTS, MODEL_C
+    from helpers.experiments import AIME_RUN, GRPO_RUN, HAYES_RUNS, INEQUALITY_EXPERIMENTS, MODEL_C
+    from helpers.grpo import build_grpo_trainer
     from helpers.inequality_splits import load_split
     from helpers.models import for_inference, load_adapter
     from helpers.runtime import get_profile
@@ -278,6 +300,10 @@ def drive_colab_branch(report: dict) -> None:
         report["trainer"] = type(trainer).__name__
         for other in (*INEQUALITY_EXPERIMENTS, AIME_RUN, *HAYES_RUNS):
             sft_config(other, run / "run", profile)
+        grpo = build_grpo_trainer(
+            model, tokenizer, GRPO_RUN, INEQUALITIES, rows, run / "grpo", profile
+        )
+        report["grpo_trainer"] = type(grpo).__name__
         model.save_pretrained(run / "adapter")
         tokenizer.save_pretrained(run / "adapter")
         model, _ = load_adapter(profile, run / "adapter", max_seq_length=experiment.max_seq_length)

@@ -1,0 +1,160 @@
+"""TRL's GRPOTrainer from an experiment: rewards from the Task's own verifier, resumable runs.
+
+    result = train_grpo(GRPO_RUN, INEQUALITIES, rows, profile, run / "grpo", start=adapter)
+
+GRPO (Shao et al., 2024) samples ``num_generations`` answers to each prompt, scores each with
+the rewards of ``helpers.rewards``, and pushes up the answers that beat their group's mean. It
+starts from a policy that already answers in the right form: the LoRA adapter in ``start``
+(notebook 02's Model D), whose weights are copied into a fresh adapter of the same shape and
+trained on. Like ``train_experiment``, a run folder holds ``run.json`` and is reused or resumed
+only for the same settings; checkpoints are deleted once the adapter is saved.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+from helpers.experiments import GRPOExperiment
+from helpers.files import file_digest, fingerprint, write_text_atomically
+from helpers.models import (
+    ADAPTER_FILES,
+    copy_adapter_weights,
+    free_memory,
+    load_model,
+    model_identity,
+    saved_lora,
+)
+from helpers.rewards import correctness_reward, format_reward
+from helpers.runtime import Profile, supports_bf16
+from helpers.tasks import Task
+from helpers.training import (
+    ADAPTER,
+    HISTORY,
+    TrainingResult,
+    claim_folder,
+    finished_history,
+    last_checkpoint,
+)
+
+
+def grpo_dataset(task: Task, rows: Sequence[dict]):
+    """Conversational prompts (the task's system prompt and the question, as evaluation asks
+    it) and every other column of the rows, which TRL hands to the reward functions."""
+    from datasets import Dataset
+
+    task.check_rows(rows, "GRPO rows")
+    return Dataset.from_list(
+        [{"prompt": task.messages(row["question"])} | dict(row) for row in rows]
+    )
+
+
+def grpo_config(experiment: GRPOExperiment, output_dir: Path, profile: Profile, **overrides):
+    """The GRPOConfig of an experiment, plus what the hardware needs."""
+    import torch
+    from trl import GRPOConfig
+
+    bf16 = supports_bf16()
+    arguments = dict(
+        output_dir=str(output_dir),
+        max_steps=experiment.max_steps,
+        per_device_train_batch_size=experiment.num_generations,  # one prompt's group at a time
+        gradient_accumulation_steps=experiment.prompts_per_step,
+        num_generations=experiment.num_generations,
+        max_completion_length=experiment.max_completion_length,
+        temperature=experiment.temperature,
+        beta=experiment.beta,
+        learning_rate=experiment.learning_rate,
+        mask_truncated_completions=experiment.mask_truncated,
+        seed=experiment.seed,
+        logging_steps=1,
+        save_strategy="steps",
+        save_steps=20 if profile.is_smoke else 25,
+        save_total_limit=2,
+        report_to="none",
+        bf16=bf16,
+        fp16=torch.cuda.is_available() and not bf16,
+        use_cpu=profile.is_smoke,
+        use_vllm=False,  # generation by the trainer's own model: see notebook 05
+    )
+    return GRPOConfig(**(arguments | overrides))
+
+
+def load_policy(experiment: GRPOExperiment, profile: Profile, start: Path):
+    """``(model, tokenizer)``: the base model with a trainable LoRA adapter holding the weights
+    of the saved adapter ``start`` (same rank, alpha and targets)."""
+    lora = saved_lora(start)
+    model, tokenizer = load_model(
+        profile, experiment.model_name, experiment.max_seq_length, lora, experiment.seed
+    )
+    return copy_adapter_weights(model, start), tokenizer
+
+
+def build_grpo_trainer(
+    model, tokenizer, experiment: GRPOExperiment, task: Task, rows, output_dir, profile, **config
+):
+    """A GRPOTrainer rewarding ``correct`` and ``well_formed`` answers to ``rows``; ``config``
+    overrides GRPOConfig arguments."""
+    from trl import GRPOTrainer
+
+    return GRPOTrainer(
+        model=model,
+        reward_funcs=[correctness_reward(task), format_reward()],
+        args=grpo_config(experiment, Path(output_dir), profile, **config),
+        train_dataset=grpo_dataset(task, rows),
+        processing_class=tokenizer,
+    )
+
+
+def grpo_settings(experiment, task, rows, profile, start: Path, config: dict) -> dict:
+    """What decides a GRPO run: its knobs, the base model, the prompt, the rows, the start."""
+    knobs = {k: v for k, v in asdict(experiment).items() if k != "name"}
+    return {
+        "experiment": knobs,
+        "model": model_identity(profile, experiment.model_name)["model"],
+        "prompt": task.prompt_settings(),
+        "rows": {"n": len(rows), "digest": fingerprint([[r["id"], r["question"]] for r in rows])},
+        "start": file_digest(*(Path(start) / name for name in ADAPTER_FILES)),
+        "overrides": config,
+    }
+
+
+def train_grpo(
+    experiment: GRPOExperiment,
+    task: Task,
+    rows: Sequence[dict],
+    profile: Profile,
+    output_dir: Path,
+    start: Path,
+    **config,
+) -> TrainingResult:
+    """Train (or resume, or reuse) a GRPO run from the adapter in ``start``; save its adapter
+    and its history (loss, each reward's mean, tokens) in ``output_dir``."""
+    output_dir = Path(output_dir)
+    claim_folder(output_dir, grpo_settings(experiment, task, rows, profile, start, config))
+    history = finished_history(output_dir)
+    if history is not None:
+        return TrainingResult(output_dir / ADAPTER, history, resumed=False, reused=True)
+    model, tokenizer = load_policy(experiment, profile, start)
+    trainer = build_grpo_trainer(
+        model, tokenizer, experiment, task, rows, output_dir, profile, **config
+    )
+    checkpoint = last_checkpoint(output_dir)
+    trainer.train(resume_from_checkpoint=checkpoint)
+    history = [
+        {k: v for k, v in log.items() if isinstance(v, int | float)}
+        for log in trainer.state.log_history
+        if "loss" in log
+    ]
+    write_text_atomically(output_dir / HISTORY, json.dumps(history, indent=1))
+    trainer.model.save_pretrained(output_dir / ADAPTER)
+    tokenizer.save_pretrained(output_dir / ADAPTER)
+    del trainer, model
+    free_memory()
+    for folder in output_dir.glob("checkpoint-*"):
+        shutil.rmtree(folder)
+    resumed = checkpoint is not None
+    return TrainingResult(output_dir / ADAPTER, history, resumed=resumed, reused=False)
