@@ -12,18 +12,15 @@ only for the same settings; checkpoints are deleted once the adapter is saved.
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from helpers.experiments import GRPOExperiment
-from helpers.files import file_digest, fingerprint, write_text_atomically
+from helpers.files import file_digest, fingerprint
 from helpers.models import (
     ADAPTER_FILES,
     copy_adapter_weights,
-    free_memory,
     load_model,
     model_identity,
     saved_lora,
@@ -33,11 +30,10 @@ from helpers.runtime import Profile, supports_bf16
 from helpers.tasks import Task
 from helpers.training import (
     ADAPTER,
-    HISTORY,
     TrainingResult,
     claim_folder,
     finished_history,
-    last_checkpoint,
+    train_and_save,
 )
 
 
@@ -138,23 +134,16 @@ def train_grpo(
     history = finished_history(output_dir)
     if history is not None:
         return TrainingResult(output_dir / ADAPTER, history, resumed=False, reused=True)
-    model, tokenizer = load_policy(experiment, profile, start)
-    trainer = build_grpo_trainer(
-        model, tokenizer, experiment, task, rows, output_dir, profile, **config
+
+    def make_trainer():
+        model, tokenizer = load_policy(experiment, profile, start)
+        return build_grpo_trainer(
+            model, tokenizer, experiment, task, rows, output_dir, profile, **config
+        )
+
+    # every number TRL logs: the loss, each reward's mean and spread, tokens, KL, ...
+    return train_and_save(
+        make_trainer,
+        output_dir,
+        lambda log: {k: v for k, v in log.items() if isinstance(v, int | float)},
     )
-    checkpoint = last_checkpoint(output_dir)
-    trainer.train(resume_from_checkpoint=checkpoint)
-    history = [
-        {k: v for k, v in log.items() if isinstance(v, int | float)}
-        for log in trainer.state.log_history
-        if "loss" in log
-    ]
-    write_text_atomically(output_dir / HISTORY, json.dumps(history, indent=1))
-    trainer.model.save_pretrained(output_dir / ADAPTER)
-    tokenizer.save_pretrained(output_dir / ADAPTER)
-    del trainer, model
-    free_memory()
-    for folder in output_dir.glob("checkpoint-*"):
-        shutil.rmtree(folder)
-    resumed = checkpoint is not None
-    return TrainingResult(output_dir / ADAPTER, history, resumed=resumed, reused=False)

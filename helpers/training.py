@@ -313,21 +313,35 @@ def train_experiment(
     history = finished_history(output_dir)
     if history is not None:
         return TrainingResult(adapter_dir, history, resumed=False, reused=True)
-    model, tokenizer = load_trainable(experiment, profile, start)
-    trainer = build_trainer(model, tokenizer, experiment, task, rows, output_dir, profile, **config)
+
+    def make_trainer():
+        model, tokenizer = load_trainable(experiment, profile, start)
+        return build_trainer(
+            model, tokenizer, experiment, task, rows, output_dir, profile, **config
+        )
+
+    logged = ("step", "loss", "learning_rate", "epoch", "num_tokens")  # tokens: TRL's count
+    return train_and_save(
+        make_trainer, output_dir, lambda log: {k: log[k] for k in logged if k in log}
+    )
+
+
+def train_and_save(make_trainer, output_dir: Path, logged) -> TrainingResult:
+    """Build a trainer (``make_trainer()``, so that nothing else holds the model), train from
+    the last complete checkpoint, save the history (``logged(log)`` of each step that logged a
+    loss) and then the adapter (last: a complete adapter marks the run finished), free the GPU
+    and delete the checkpoints (resuming is over)."""
+    output_dir = Path(output_dir)
+    trainer = make_trainer()
     checkpoint = last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=checkpoint)
-    logged = ("step", "loss", "learning_rate", "epoch", "num_tokens")  # tokens: TRL's count
-    history = [
-        {k: log[k] for k in logged if k in log}
-        for log in trainer.state.log_history
-        if "loss" in log
-    ]
+    history = [logged(log) for log in trainer.state.log_history if "loss" in log]
     write_text_atomically(output_dir / HISTORY, json.dumps(history, indent=1))
-    trainer.model.save_pretrained(adapter_dir)  # last: a complete adapter marks the run finished
-    tokenizer.save_pretrained(adapter_dir)
-    del trainer, model
+    trainer.model.save_pretrained(output_dir / ADAPTER)
+    trainer.processing_class.save_pretrained(output_dir / ADAPTER)
+    del trainer
     free_memory()  # the GPU is clean for the evaluation that follows
-    for folder in output_dir.glob("checkpoint-*"):  # the adapter is saved: resuming is over
+    for folder in output_dir.glob("checkpoint-*"):
         shutil.rmtree(folder)
-    return TrainingResult(adapter_dir, history, resumed=checkpoint is not None, reused=False)
+    resumed = checkpoint is not None
+    return TrainingResult(output_dir / ADAPTER, history, resumed=resumed, reused=False)
