@@ -279,6 +279,48 @@ def hayes_reported(run: GSM8KRun, metric: str, what: str, note: str = ""):
 
 
 @dataclass(frozen=True)
+class CoTRun(GSM8KRun):
+    """One run of the long chain-of-thought experiment (the third source document, 004): the
+    same model, knobs, number of problems and budget as its siblings; only the target differs."""
+
+    data: str = "gsm8k"  # where the training rows come from: "gsm8k", or "long_cot"
+    # (helpers.long_cot: a public long-CoT data set's math problems, each ending in "#### N")
+
+    def table_row(self) -> dict:
+        shown = {"run": self.run, "target": self.name, "problems": f"{self.train_size} {self.data}"}
+        skipped = ("run", "shots (eval)", "exemplars in training", "paper's math", "paper's safety")
+        knobs = {k: v for k, v in super().table_row().items() if k not in skipped}
+        return shown | knobs | {"epochs": self.marked("epochs", self.epochs)}
+
+
+# Document 004 reports that fine-tuning on long chain-of-thought data improves math and lowers
+# safety. We vary only the training target. Every other knob is run 2*'s (the report's plain
+# fine-tune, run 2, on the 1.5B model: lr 3e-4, r 8 / alpha 16, no dropout, warmup or weight
+# decay, no exemplars, so the target is all the model is shown): 300 problems give 38 steps of
+# 16 over 2 epochs, too few for run 5's lr 3e-5 to move a small adapter measurably.
+_COT = CoTRun(
+    **{f: getattr(RUN_2_ON_15B, f) for f in ("lora", "learning_rate", "batch_size", "grad_accum",
+       "scheduler", "warmup_ratio", "weight_decay", "model_name", "shots")},
+    name="",
+    target="",
+    epochs=2,  # as most of the report's runs (run 2 itself: 1)
+    # 300 problems a run: the long traces (up to 4,096 tokens) of 300 problems x 2 epochs are
+    # what a T4 trains in about a quarter of an hour; the short runs take the same 300.
+    train_size=300,
+    max_seq_length=4096,  # a long trace, its prompt and the end-of-turn token
+    # 1,024 new tokens for every run (run 4's budget): room for a longer answer; an answer cut
+    # off before its "#### N" is wrong, as it would be for a user.
+    max_new_tokens=1024,
+    ours=("train_size", "epochs", "max_new_tokens", "batch", "optimizer"),
+)  # fmt: skip
+LONG_COT_RUNS = (
+    replace(_COT, name="final number", run="cot-0", target="final"),  # "#### N" alone
+    replace(_COT, name="GSM8K solution", run="cot-1", target="target"),  # short worked answer
+    replace(_COT, name="long chain of thought", run="cot-2", target="target", data="long_cot"),
+)
+
+
+@dataclass(frozen=True)
 class GRPOExperiment:
     """Reinforcement learning with the exact verifier on the inequality task (GRPO; ours, beyond
     the seeds). Sized for a free T4 in about an hour of training (notebook 05's budget)."""

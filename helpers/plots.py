@@ -140,12 +140,18 @@ def plot_tradeoff(
     reference: Mapping[str, tuple[float, float]] | None = None,
     title: str = "Math accuracy vs safety rate",
     intervals: Mapping[str, tuple[tuple[float, float], tuple[float, float]]] | None = None,
+    quoted: Mapping[str, tuple[float, float]] | None = None,
 ) -> Figure:
     """One dot per model at (math accuracy, safety rate), with whiskers where ``intervals``
     gives a model's ``((math low, high), (safety low, high))``; each reference pair (the seed's
-    Simple / Medium / Strong baselines) is drawn as a dashed vertical and horizontal line."""
+    Simple / Medium / Strong baselines) is drawn as a dashed vertical and horizontal line;
+    ``quoted`` points (a paper's reported runs, for scale) as labelled grey crosses."""
     fig = new_figure(6, 5)
     ax = fig.subplots()
+    for name, (math, safety) in (quoted or {}).items():
+        ax.scatter([math], [safety], marker="x", color="0.5", zorder=2)
+        ax.annotate(name, (math, safety), textcoords="offset points", xytext=(4, -9),
+                    color="0.4", fontsize="x-small")  # fmt: skip
     for (name, (math, safety)), colour in zip(points.items(), _colours(len(points)), strict=True):
         ax.scatter([math], [safety], s=60, color=colour, label=name, zorder=3)
         if intervals and name in intervals:

@@ -40,3 +40,18 @@ def test_table_has_one_aligned_row_per_run():
     assert len(lines) == 2 + len(INEQUALITY_EXPERIMENTS)
     assert lines[2].startswith("Model A | 400  | boxed_answer | 3")
     assert len({line.index("|") for line in lines}) == 1
+
+
+def test_the_long_chain_of_thought_runs_differ_only_in_their_target():
+    from dataclasses import asdict
+
+    from helpers.experiments import LONG_COT_RUNS, RUN_2_ON_15B
+
+    varied = {"name", "run", "target", "data"}
+    knobs = [{k: v for k, v in asdict(run).items() if k not in varied} for run in LONG_COT_RUNS]
+    assert knobs[0] == knobs[1] == knobs[2]  # one variable: the target (and its problems)
+    assert [(r.target, r.data) for r in LONG_COT_RUNS] == [
+        ("final", "gsm8k"), ("target", "gsm8k"), ("target", "long_cot")
+    ]  # fmt: skip
+    for knob in ("learning_rate", "lora", "weight_decay", "warmup_ratio", "model_name"):
+        assert getattr(LONG_COT_RUNS[0], knob) == getattr(RUN_2_ON_15B, knob), knob

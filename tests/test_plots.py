@@ -120,3 +120,12 @@ def test_twin_share_plot_has_a_bar_per_training_set_and_split_at_its_share():
     ax = plot_twin_shares(shares).axes[0]
     assert [bar.get_height() for bar in ax.patches] == [0.5, 0.25, 0.75, 1.0]
     assert [label.get_text() for label in ax.get_xticklabels()] == ["val_40", "test_40"]
+
+
+def test_quoted_points_are_labelled_crosses_outside_the_legend():
+    from helpers.plots import plot_tradeoff
+
+    fig = plot_tradeoff({"ours": (0.5, 0.8)}, quoted={"run 5": (0.46, 0.86)})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ours"]
+    assert "run 5" in [t.get_text() for t in ax.texts]
