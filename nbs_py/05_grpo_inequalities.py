@@ -42,7 +42,6 @@
 #    same evaluation, item by item.
 
 # %%
-# %%
 # Setup: on Colab, clone the course and install its pinned stack (a few minutes); elsewhere do
 # nothing (the README's install command already did it).
 import subprocess

@@ -47,7 +47,6 @@
 # 4. say what a small experiment can and cannot show.
 
 # %%
-# %%
 # Setup: on Colab, clone the course and install its pinned stack (a few minutes); elsewhere do
 # nothing (the README's install command already did it).
 import subprocess
