@@ -25,8 +25,8 @@ from dataclasses import replace
 from helpers.evaluation import EvalSettings, evaluate_model, mcnemar
 from helpers.experiments import GRPO_RUN, MODEL_C, MODEL_D, format_table
 from helpers.grpo import train_grpo
-from helpers.inequality_splits import has_twin, load_split
-from helpers.lift import measure, trained_rows
+from helpers.inequality_splits import load_split
+from helpers.lift import held_out_sets, measure, trained_rows
 from helpers.runtime import get_profile, run_dir, seed_everything
 from helpers.tasks import INEQUALITIES
 
@@ -56,11 +56,7 @@ def main() -> None:
     if not (start / "adapter_model.safetensors").exists():
         sys.exit(f"no start adapter in {start}: run python benchmarks/real_model_lift.py first")
     seen = trained_rows(load_split("train", 2000), replace(MODEL_C, **CPU_SFT), LIFT_STEPS)
-    val = load_split("val", 400)
-    held_out = {
-        "twin": [row for row, twin in zip(val, has_twin(val, seen), strict=True) if twin][: args.n],
-        "novel": load_split("val_novel", 400)[: args.n],
-    }
+    held_out = held_out_sets(seen, args.n)
     # On a CPU: 2 prompts x 8 answers a step (the group size of notebook 05, fewer groups), up
     # to 192 new tokens (Model D's solutions take <= 162), and 10x notebook 05's learning rate,
     # since 16 steps is what 40 minutes on two cores afford (real_model_lift.py scaled SFT so).

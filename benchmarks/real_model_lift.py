@@ -23,8 +23,8 @@ import time
 from dataclasses import replace
 
 from helpers.experiments import MODEL_C, MODEL_D, format_table
-from helpers.inequality_splits import constant_baseline, has_twin, load_split, lookup_baseline
-from helpers.lift import Recipe, lift_table, trained_rows
+from helpers.inequality_splits import constant_baseline, load_split, lookup_baseline
+from helpers.lift import Recipe, held_out_sets, lift_table, trained_rows
 from helpers.runtime import get_profile, run_dir, seed_everything
 
 
@@ -51,11 +51,7 @@ def main() -> None:
     ]
     train = load_split("train", 2000)
     seen = trained_rows(train, recipes[0].experiment, steps)  # the same rows for both recipes
-    val = load_split("val", 400)
-    held_out = {
-        "twin": [row for row, twin in zip(val, has_twin(val, seen), strict=True) if twin][:n],
-        "novel": load_split("val_novel", 400)[:n],
-    }
+    held_out = held_out_sets(seen, n)
     baselines = {
         split: {
             "constant": constant_baseline(seen, rows)[1],

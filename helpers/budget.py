@@ -70,17 +70,15 @@ def weights_gib(parameters: float, bits: int = 4) -> float:
     return parameters * bits / 8 / 2**30
 
 
-# Keys and values of one token in Qwen2.5-1.5B: 28 layers x 2 KV heads x 128 dims, 2 bytes each.
-KV_BYTES_PER_TOKEN = 2 * 28 * 2 * 128 * 2
-
-
-def kv_cache_gib(batch_size: int, tokens: int) -> float:
-    """The KV cache of a batch of ``tokens``-long sequences (prompt and answer), Qwen2.5-1.5B.
+def kv_cache_gib(batch_size: int, tokens: float, kv_heads: int = 2) -> float:
+    """The KV cache of a batch of ``tokens``-long sequences (prompt and answer) in Qwen2.5: the
+    key and value of each token in 28 layers x ``kv_heads`` heads (2 in the 1.5B models, 4 in
+    the 7B) x 128 dims, 2 bytes each.
 
     >>> round(kv_cache_gib(32, 1100), 2)
     0.94
     """
-    return batch_size * tokens * KV_BYTES_PER_TOKEN / 2**30
+    return batch_size * tokens * 2 * 28 * kv_heads * 128 * 2 / 2**30
 
 
 def lora_state_gib(lora_parameters: float) -> float:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from helpers.budget import QWEN_7B_PARAMETERS, QWEN_15B_PARAMETERS
 from helpers.models import MATH_MODEL, LoraSettings
 
 
@@ -138,12 +139,12 @@ QWEN_7B = "Qwen/Qwen2.5-7B-Instruct"
 # in unsloth/models/loader_utils.py) to its pre-quantised "dynamic" 4-bit checkpoints, so the
 # 16-bit weights (about 15 GB for the 7B) never download. Dynamic: a few sensitive layers stay
 # in 16 bits, where the report quantised every linear layer to NF4 itself. The runs keep the
-# report's ids; tests/test_hayes_runs.py checks this mapping against the pinned source.
+# report's ids; tests/test_colab_api_drift.py checks this mapping against the pinned source.
 UNSLOTH_4BIT = {
     QWEN_15B: "unsloth/Qwen2.5-1.5B-Instruct-unsloth-bnb-4bit",
     QWEN_7B: "unsloth/Qwen2.5-7B-Instruct-unsloth-bnb-4bit",
 }
-PARAMETERS = {QWEN_15B: 1.54e9, QWEN_7B: 7.62e9}  # the model cards (helpers.budget's constants)
+PARAMETERS = {QWEN_15B: QWEN_15B_PARAMETERS, QWEN_7B: QWEN_7B_PARAMETERS}  # the model cards
 KV_HEADS = {QWEN_15B: 2, QWEN_7B: 4}  # config.json; both have 28 layers of 128-dim heads
 OPTIMIZER = "AdamW"  # helpers/training.py, sft_config: optim="adamw_torch" (the report names none)
 # The report's evaluation sizes, which it does not state, from its public code

@@ -17,23 +17,21 @@ from dataclasses import asdict
 from pathlib import Path
 
 from helpers.experiments import GRPOExperiment
-from helpers.files import file_digest, fingerprint
+from helpers.files import fingerprint
 from helpers.models import (
-    ADAPTER_FILES,
+    adapter_digest,
     copy_adapter_weights,
     load_model,
     model_identity,
     saved_lora,
 )
 from helpers.rewards import correctness_reward, format_reward
-from helpers.runtime import Profile, supports_bf16
+from helpers.runtime import Profile
 from helpers.tasks import Task
 from helpers.training import (
-    ADAPTER,
     TrainingResult,
-    claim_folder,
-    finished_history,
     train_and_save,
+    trainer_arguments,
 )
 
 
@@ -50,10 +48,8 @@ def grpo_dataset(task: Task, rows: Sequence[dict]):
 
 def grpo_config(experiment: GRPOExperiment, output_dir: Path, profile: Profile, **overrides):
     """The GRPOConfig of an experiment, plus what the hardware needs."""
-    import torch
     from trl import GRPOConfig
 
-    bf16 = supports_bf16()
     arguments = dict(
         output_dir=str(output_dir),
         max_steps=experiment.max_steps,
@@ -66,16 +62,8 @@ def grpo_config(experiment: GRPOExperiment, output_dir: Path, profile: Profile, 
         learning_rate=experiment.learning_rate,
         mask_truncated_completions=experiment.mask_truncated,
         seed=experiment.seed,
-        logging_steps=1,
-        save_strategy="steps",
-        save_steps=20 if profile.is_smoke else 25,
-        save_total_limit=2,
-        report_to="none",
-        bf16=bf16,
-        fp16=torch.cuda.is_available() and not bf16,
-        use_cpu=profile.is_smoke,
         use_vllm=False,  # generation by the trainer's own model: see notebook 05
-    )
+    ) | trainer_arguments(profile, save_steps=20 if profile.is_smoke else 25)
     return GRPOConfig(**(arguments | overrides))
 
 
@@ -113,7 +101,7 @@ def grpo_settings(experiment, task, rows, profile, start: Path, config: dict) ->
         "model": model_identity(profile, experiment.model_name)["model"],
         "prompt": task.prompt_settings(),
         "rows": {"n": len(rows), "digest": fingerprint([[r["id"], r["question"]] for r in rows])},
-        "start": file_digest(*(Path(start) / name for name in ADAPTER_FILES)),
+        "start": adapter_digest(start),
         "overrides": config,
     }
 
@@ -129,11 +117,7 @@ def train_grpo(
 ) -> TrainingResult:
     """Train (or resume, or reuse) a GRPO run from the adapter in ``start``; save its adapter
     and its history (loss, each reward's mean, tokens) in ``output_dir``."""
-    output_dir = Path(output_dir)
-    claim_folder(output_dir, grpo_settings(experiment, task, rows, profile, start, config))
-    history = finished_history(output_dir)
-    if history is not None:
-        return TrainingResult(output_dir / ADAPTER, history, resumed=False, reused=True)
+    settings = grpo_settings(experiment, task, rows, profile, start, config)
 
     def make_trainer():
         model, tokenizer = load_policy(experiment, profile, start)
@@ -143,7 +127,8 @@ def train_grpo(
 
     # every number TRL logs: the loss, each reward's mean and spread, tokens, KL, ...
     return train_and_save(
-        make_trainer,
         output_dir,
+        settings,
+        make_trainer,
         lambda log: {k: v for k, v in log.items() if isinstance(v, int | float)},
     )

@@ -259,10 +259,5 @@ def mean_training_tokens(tokenizer, task, rows: Sequence[dict], sample: int = 20
     """Mean token count of ``task``'s training examples (prompt and ``target`` answer, as the
     chat template renders them) over a seeded sample of ``rows``: the length a run pays for."""
     chosen = random.Random(seed).sample(list(rows), min(sample, len(rows)))
-    counts = []
-    for row in chosen:
-        text = tokenizer.apply_chat_template(
-            task.messages(row["question"], row["target"]), tokenize=False
-        )
-        counts.append(len(tokenizer(text, add_special_tokens=False).input_ids))
+    counts = [task.example_tokens(tokenizer, row["question"], row["target"]) for row in chosen]
     return sum(counts) / len(counts)

@@ -127,12 +127,12 @@ class GSM8KPlan:
 
 def _memory(run: GSM8KRun, batch_size: int, tokens: float, training: bool = False) -> str:
     """Estimated GPU memory: the 4-bit weights, and in generation the KV cache of
-    ``batch_size`` sequences of ``tokens`` (2 bytes for each key and value of 28 layers x the
-    model's KV heads x 128). Training's activations are left unestimated, and said so."""
-    from helpers.budget import weights_gib
+    ``batch_size`` sequences of ``tokens``. Training's activations are left unestimated, and
+    said so."""
+    from helpers.budget import kv_cache_gib, weights_gib
 
     weights = f"{weights_gib(run.parameters):.1f} GiB 4-bit weights"
     if training:
         return f"{weights} + activations of {batch_size} x {tokens:.0f} tokens (not estimated)"
-    kv = batch_size * tokens * 2 * 28 * KV_HEADS[run.model_name] * 128 * 2 / 2**30
+    kv = kv_cache_gib(batch_size, tokens, KV_HEADS[run.model_name])
     return f"{weights} + {kv:.1f} GiB KV cache"

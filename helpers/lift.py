@@ -15,6 +15,7 @@ from pathlib import Path
 
 from helpers.evaluation import EvalSettings, evaluate_model, summarise
 from helpers.experiments import MODEL_C, SFTExperiment
+from helpers.inequality_splits import has_twin, load_split
 from helpers.runtime import Profile
 from helpers.tasks import INEQUALITIES
 from helpers.training import train_experiment
@@ -60,6 +61,17 @@ def measure(name: str, split: str, records: Sequence[dict], steps: int, seconds:
 def trained_rows(train: Sequence[dict], experiment: SFTExperiment, steps: int) -> list[dict]:
     """The rows ``steps`` optimizer steps of ``experiment`` see: one pass, no repeats."""
     return list(train[: steps * experiment.batch_size * experiment.grad_accum])
+
+
+def held_out_sets(seen: Sequence[dict], n: int) -> dict[str, list[dict]]:
+    """The two held-out sets of ``n`` problems the real-model benchmarks measure: ``twin``,
+    validation problems whose canonical form is among the ``seen`` training rows, and
+    ``novel``, problems of ``val_novel_400``, whose form no training file has."""
+    val = load_split("val", 400)
+    return {
+        "twin": [row for row, twin in zip(val, has_twin(val, seen), strict=True) if twin][:n],
+        "novel": load_split("val_novel", 400)[:n],
+    }
 
 
 def lift_table(

@@ -186,14 +186,6 @@ def plain_trace(trace: str) -> str:
     return HEADING.sub("###", MARKERS.sub("\n\n", trace)).strip()
 
 
-def training_tokens(tokenizer, task, row: dict) -> int:
-    """Tokens of ``row``'s training example: ``task``'s prompt and the row's target, as the chat
-    template renders them (what a run pays for, and what ``max_seq_length`` limits)."""
-    messages = task.messages(row["question"], row["target"])
-    text = tokenizer.apply_chat_template(messages, tokenize=False)
-    return len(tokenizer(text, add_special_tokens=False).input_ids)
-
-
 def select(
     rows: Sequence[dict],
     n: int,
@@ -202,7 +194,7 @@ def select(
     task,
     seed: int | None = None,
 ) -> list[dict]:
-    """The first ``n`` rows whose training example (``training_tokens``) fits ``max_tokens``,
+    """The first ``n`` rows whose training example (``task.example_tokens``) fits ``max_tokens``,
     each with its count as ``tokens``; longer rows are skipped, never cut. ``seed``: shuffle a
     copy of ``rows`` with it first (SkyThought's ``convert_to_data.py`` appends one source's
     results after another, so the hub's order may group them); None keeps their order. Stops
@@ -214,7 +206,7 @@ def select(
     for row in order:
         if len(chosen) == n:
             break
-        tokens = training_tokens(tokenizer, task, row)
+        tokens = task.example_tokens(tokenizer, row["question"], row["target"])
         if tokens <= max_tokens:
             chosen.append({**row, "tokens": tokens})
     if len(chosen) < n:

@@ -77,13 +77,17 @@ def model_identity(profile: Profile, model_name: str, adapter_dir: Path | None =
     base = model_source(profile, model_name)
     if profile.is_smoke:
         base = f"{Path(base).name} (smoke stand-in for {model_name})"
-    if adapter_dir is None:
-        return {"model": base, "adapter": None}
+    return {"model": base, "adapter": None if adapter_dir is None else adapter_digest(adapter_dir)}
+
+
+def adapter_digest(adapter_dir: Path) -> str:
+    """A digest of a saved adapter's files: another training run in the same folder gives
+    another digest."""
     files = [Path(adapter_dir) / name for name in ADAPTER_FILES]
     missing = [str(f) for f in files if not f.exists()]
     if missing:
         raise FileNotFoundError(f"no complete adapter: {missing} missing; train it first")
-    return {"model": base, "adapter": file_digest(*files)}
+    return file_digest(*files)
 
 
 def require_gpu() -> None:

@@ -87,6 +87,12 @@ class Task:
         """The exact text the model sees, ending where its answer starts."""
         return render_prompt(tokenizer, question, self.system, self.examples)
 
+    def example_tokens(self, tokenizer, question: str, answer: str) -> int:
+        """Tokens of one training example, prompt and ``answer``, as the chat template renders
+        it: what a run pays for, and what ``max_seq_length`` limits."""
+        text = tokenizer.apply_chat_template(self.messages(question, answer), tokenize=False)
+        return len(tokenizer(text, add_special_tokens=False).input_ids)
+
     def grade(self, response: str, row: dict, truncated: bool = False) -> dict:
         """The answer read from ``response`` and its judgement: correct, or which error."""
         value = self.read(response)

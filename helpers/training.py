@@ -23,6 +23,7 @@ from pathlib import Path
 from helpers.experiments import SFTExperiment
 from helpers.files import fingerprint, write_text_atomically
 from helpers.models import (
+    adapter_digest,
     copy_adapter_weights,
     free_memory,
     load_model,
@@ -47,13 +48,30 @@ def sft_dataset(task: Task, rows: Sequence[dict], target: str):
     return Dataset.from_list(task.training_examples(rows, target))
 
 
+def trainer_arguments(profile: Profile, save_steps: int) -> dict:
+    """The arguments every trainer of the course shares, SFT and GRPO alike: a loss logged each
+    step, a checkpoint every ``save_steps`` (two kept), no tracking service, and the precision
+    the hardware has."""
+    import torch
+
+    bf16 = supports_bf16()  # by compute capability: a T4 claims bf16 but only emulates it
+    return dict(
+        logging_steps=1,
+        save_strategy="steps",
+        save_steps=save_steps,
+        save_total_limit=2,  # keep disk (and Drive) use small
+        report_to="none",
+        bf16=bf16,  # A100/H100/L4
+        fp16=torch.cuda.is_available() and not bf16,  # a T4 has no bf16
+        use_cpu=profile.is_smoke,
+    )
+
+
 def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **overrides):
     """The SFTConfig of an experiment: its knobs, plus what the hardware needs. ``overrides``
     replace any argument (``max_steps=20`` for a quick demonstration, ``save_steps``...)."""
-    import torch
     from trl import SFTConfig
 
-    bf16 = supports_bf16()  # by compute capability: a T4 claims bf16 but only emulates it
     arguments = dict(
         output_dir=str(output_dir),
         num_train_epochs=experiment.epochs,
@@ -67,17 +85,9 @@ def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **
         max_length=experiment.max_seq_length,
         completion_only_loss=True,  # loss on the assistant's answer, never on the prompt
         seed=experiment.seed,
-        logging_steps=1,
-        save_strategy="steps",
-        save_steps=20 if profile.is_smoke else 50,
-        save_total_limit=2,  # keep disk (and Drive) use small
-        report_to="none",
-        bf16=bf16,  # A100/H100/L4
-        fp16=torch.cuda.is_available() and not bf16,  # a T4 has no bf16
-        use_cpu=profile.is_smoke,
         gradient_checkpointing=False,  # Unsloth does its own on GPU; the tiny model needs none
         dataset_num_proc=1,
-    )
+    ) | trainer_arguments(profile, save_steps=20 if profile.is_smoke else 50)
     return SFTConfig(**(arguments | overrides))
 
 
@@ -166,7 +176,7 @@ def run_settings(
         "prompt": task.prompt_settings(),
         "rows": {"n": len(rows), "digest": fingerprint(trained_on)},
         "overrides": config,
-    } | ({} if start is None else {"start": model_identity(profile, "", start)["adapter"]})
+    } | ({} if start is None else {"start": adapter_digest(start)})
 
 
 def claim_folder(output_dir: Path, settings: dict) -> None:
@@ -306,13 +316,8 @@ def train_experiment(
     Bad rows stop before any model loads. A folder is reused only by the run that made it
     (``claim_folder``): another experiment in the same folder is an error naming the fix.
     """
-    output_dir = Path(output_dir)
-    adapter_dir = output_dir / ADAPTER
     task.training_examples(rows, experiment.target)  # bad rows stop here, before the model
-    claim_folder(output_dir, run_settings(experiment, task, rows, profile, config, start))
-    history = finished_history(output_dir)
-    if history is not None:
-        return TrainingResult(adapter_dir, history, resumed=False, reused=True)
+    settings = run_settings(experiment, task, rows, profile, config, start)
 
     def make_trainer():
         model, tokenizer = load_trainable(experiment, profile, start)
@@ -322,16 +327,24 @@ def train_experiment(
 
     logged = ("step", "loss", "learning_rate", "epoch", "num_tokens")  # tokens: TRL's count
     return train_and_save(
-        make_trainer, output_dir, lambda log: {k: log[k] for k in logged if k in log}
+        output_dir, settings, make_trainer, lambda log: {k: log[k] for k in logged if k in log}
     )
 
 
-def train_and_save(make_trainer, output_dir: Path, logged) -> TrainingResult:
-    """Build a trainer (``make_trainer()``, so that nothing else holds the model), train from
-    the last complete checkpoint, save the history (``logged(log)`` of each step that logged a
-    loss) and then the adapter (last: a complete adapter marks the run finished), free the GPU
-    and delete the checkpoints (resuming is over)."""
+def train_and_save(output_dir: Path, settings: dict, make_trainer, logged) -> TrainingResult:
+    """The run of ``output_dir``, made with ``settings``: reused when it finished, else trained.
+
+    The folder is claimed for ``settings`` (``claim_folder``: other settings are an error). A
+    finished run is returned as it is. Otherwise a trainer is built (``make_trainer()``, so
+    that nothing else holds the model) and trained from the last complete checkpoint; the
+    history (``logged(log)`` of each step that logged a loss) is saved, then the adapter (last:
+    a complete adapter marks the run finished), the GPU freed and the checkpoints deleted
+    (resuming is over)."""
     output_dir = Path(output_dir)
+    claim_folder(output_dir, settings)
+    history = finished_history(output_dir)
+    if history is not None:
+        return TrainingResult(output_dir / ADAPTER, history, resumed=False, reused=True)
     trainer = make_trainer()
     checkpoint = last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=checkpoint)

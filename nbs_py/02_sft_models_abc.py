@@ -91,14 +91,9 @@ from helpers.tasks import INEQUALITIES
 tokenizer = load_tokenizer(profile, MATH_MODEL)
 sample = load_split("train", 400)[:100]
 
-
-def example_tokens(row, target):  # a whole training example: prompt and target
-    chat = INEQUALITIES.messages(row["question"], answer=row[target])
-    return len(tokenizer(tokenizer.apply_chat_template(chat, tokenize=False)).input_ids)
-
-
-mean_tokens = {
-    target: sum(example_tokens(row, target) for row in sample) / len(sample)
+mean_tokens = {  # a whole training example: prompt and target
+    target: sum(INEQUALITIES.example_tokens(tokenizer, r["question"], r[target]) for r in sample)
+    / len(sample)
     for target in ("boxed_answer", "solution")
 }
 answer_tokens = {"boxed_answer": 20, "solution": 300}  # a tuned model's answer, about

@@ -251,15 +251,10 @@ from helpers.models import load_tokenizer
 from helpers.training import end_loss
 
 tokenizer = load_tokenizer(profile)
-
-
-def example_tokens(row):  # one SFT example: the prompt and the worked solution
-    chat = INEQUALITIES.messages(row["question"], answer=row["solution"])
-    return len(tokenizer(tokenizer.apply_chat_template(chat, tokenize=False)).input_ids)
-
-
 tokens = grpo.history[-1]["num_tokens"]
-per_example = sum(map(example_tokens, rl_rows)) / len(rl_rows)
+per_example = sum(  # one SFT example: the prompt and the worked solution
+    INEQUALITIES.example_tokens(tokenizer, row["question"], row["solution"]) for row in rl_rows
+) / len(rl_rows)
 sft_steps = max(1, math.ceil(tokens / (MODEL_D.batch_size * MODEL_D.grad_accum * per_example)))
 matched = replace(MODEL_D, name="SFT from Model D, matched tokens", train_size=len(rl_rows))
 sft = train_experiment(

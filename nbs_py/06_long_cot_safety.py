@@ -121,7 +121,7 @@ budget
 # %%
 from helpers.gsm8k import FIXTURE_FILES, load_gsm8k, split_train
 from helpers.long_cot import FIXTURE as LONG_COT_FIXTURE
-from helpers.long_cot import LICENCE, LONG_COT_SOURCE, load_long_cot, select, training_tokens
+from helpers.long_cot import LICENCE, LONG_COT_SOURCE, load_long_cot, select
 from helpers.models import load_tokenizer
 from helpers.tasks import gsm8k_task
 
@@ -141,7 +141,7 @@ rows_of = {run.name: rows for run, rows in zip(LONG_COT_RUNS, targets, strict=Tr
 for run in LONG_COT_RUNS:
     rows = rows_of[run.name]
     example = rows[0] | {"target": rows[0][run.target]}
-    tokens = [training_tokens(tokenizer, TASK, row | {"target": row[run.target]}) for row in rows]
+    tokens = [TASK.example_tokens(tokenizer, row["question"], row[run.target]) for row in rows]
     print(f"\n{run.name}: {len(rows)} problems, {sum(tokens) / len(tokens):.0f} tokens each on "
           f"average; the first target ends:\n  ...{example['target'][-160:]!r}")  # fmt: skip
 

@@ -13,7 +13,6 @@ from helpers.long_cot import (
     load_long_cot,
     select,
     to_row,
-    training_tokens,
 )
 from helpers.models import load_tokenizer
 from helpers.tasks import GSM8K
@@ -56,7 +55,7 @@ class WordTokenizer:
 
 
 # Words of GSM8K's system prompt and the question "q": what every stand-in count starts from.
-PROMPT_WORDS = training_tokens(WordTokenizer(), GSM8K, {"question": "q", "target": ""})
+PROMPT_WORDS = GSM8K.example_tokens(WordTokenizer(), "q", "")
 
 
 def test_fixture_is_an_array_of_records_in_sky_t1_format():
@@ -215,7 +214,7 @@ def test_select_with_a_seed_is_deterministic_and_draws_across_the_order():
 def test_select_counts_tokens_as_the_training_estimate_does(smoke):
     tokenizer = load_tokenizer(smoke)
     rows, _ = load_long_cot(FIXTURE)
-    counts = [training_tokens(tokenizer, GSM8K, row) for row in rows]
+    counts = [GSM8K.example_tokens(tokenizer, row["question"], row["target"]) for row in rows]
     assert counts[0] == mean_training_tokens(tokenizer, GSM8K, rows[:1])
     limit = sorted(counts)[3]  # four of the seven fit
     chosen = select(rows, n=4, max_tokens=limit, tokenizer=tokenizer, task=GSM8K)
