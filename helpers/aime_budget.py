@@ -8,12 +8,14 @@ them again when the real files are present). Every figure comes from ``helpers.b
 >>> from helpers.experiments import AIME_RUN
 >>> sections = aime_sections(AIME_RUN, eval_batch=16, ask_tokens=1536)
 >>> round(sections["training, 890 x 2 epochs (section 5)"][0], 1)
-3.6
+6.0
 """
 
 from __future__ import annotations
 
 from helpers.budget import (
+    COMPILE_MINUTES,
+    LOAD_MINUTES,
     QWEN_15B_PARAMETERS,
     generate_minutes,
     kv_cache_gib,
@@ -55,11 +57,14 @@ def aime_sections(
         f"{weights:.1f} GiB weights + {lora:.1f} GiB LoRA and Adam + activations "
         f"({experiment.batch_size} x up to {experiment.max_seq_length}; peak printed in section 5)"
     )
-    train = train_minutes(HUB_SIZES["train"], experiment.epochs, HUB_TOKENS["train_mean"])
-    solved = train_minutes(SOLVED, experiment.epochs, HUB_TOKENS["solved_mean"])
+    epochs, batch = experiment.epochs, experiment.batch_size
+    train = train_minutes(HUB_SIZES["train"], epochs, HUB_TOKENS["train_mean"], batch_size=batch)
+    solved = train_minutes(SOLVED, epochs, HUB_TOKENS["solved_mean"], batch_size=batch)
+    loads = 2 + 1 + 2 + 2 + 3  # baseline (val, test), training, tuned (val, test), ask, exercise
     merged = weights_gib(QWEN_15B_PARAMETERS, bits=16)
     problems = f"{HUB_SIZES['validation']} + {HUB_SIZES['test']} problems"
     return {
+        "Unsloth's first-use compile": (COMPILE_MINUTES, ""),
         "token lengths (section 3, CPU)": (0.0, "none"),
         f"baseline, {problems} (sections 4, 6)": (passes, generating),
         f"training, {HUB_SIZES['train']} x {experiment.epochs} epochs (section 5)": (
@@ -73,4 +78,5 @@ def aime_sections(
         ),
         "export, if EXPORT (section 11)": (EXPORT_MINUTES, f"{merged:.1f} GiB, merged 16-bit"),
         "exercise solutions 1-2 (Run all runs them)": (solved + 2 * val, "as training, evaluation"),
+        f"loading the model: {loads} x {LOAD_MINUTES} min": (loads * LOAD_MINUTES, ""),
     }

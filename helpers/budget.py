@@ -3,18 +3,34 @@
 These are **estimates**, from the T4's published specifications and stated assumptions, not
 measurements (no run of the course on a T4 has been recorded yet). Each notebook prints its
 budget table from here, so the assumptions live in one place and a measured figure can replace
-an estimate in one place too.
+an estimate in one place too. Each assumption and its source:
 
-- Training: a LoRA step costs about 6 N FLOPs per token for an N-parameter model (forward 2N,
-  backward through the frozen weights 2N, Unsloth's gradient checkpointing recomputes the
-  forward, 2N); the T4 peaks at 65 fp16 TFLOPS and 4-bit training reaches perhaps a quarter.
+- Training, per token: 6 N FLOPs for an N-parameter model (forward 2N, backward through the
+  frozen weights 2N, Unsloth's gradient checkpointing recomputes the forward, 2N), plus
+  attention, which 6N leaves out: 6 x layers x width x the sequence's length (Kaplan et al.,
+  2020, table 1, three forward passes), a tenth more at 4,096 tokens.
+- The T4 peaks at 65 fp16 TFLOPS (NVIDIA's T4 datasheet); LoRA training on it reaches about a
+  fifth of that: Unsloth's published free-T4 run of TinyLlama-1.1B on Alpaca (6,996 s, its
+  benchmark details at unsloth.ai/blog/mistral-benchmark, as this project read them) works out
+  to ~20%. We assumed 25% before that reading: every training figure was ~1.25x too low.
+- Each micro-batch costs a fixed ``step_overhead_s`` beside its FLOPs (~2,000 kernel launches
+  for 28 layers' forward, recomputed forward and backward, the 4-bit weights dequantised for
+  each matmul, the optimizer step): 0.1 s, an assumption, which a short micro-batch (a boxed
+  answer, 100 tokens) does not amortise.
+- Padding costs nothing: Unsloth's SFT trainer packs each micro-batch without padding (it
+  prints "Padding-free auto-enabled"; unsloth/trainer.py, and CI trains through it).
+- Unsloth compiles its kernels on first use in every new runtime: "torch.compile typically
+  takes ~5 minutes (or longer) to warm up" (unsloth.ai/docs/basics/unsloth-benchmarks), once
+  per notebook that trains (``COMPILE_MINUTES``).
 - Generation: each decoding step reads every weight once, so it is bound by the memory
   bandwidth and the per-step overhead of ``generate``; we assume 20 steps a second for a 1.5B
   model in 4-bit, whatever the batch size (a batch of 32 decodes 32 tokens a step), and that a
   batch runs until its longest answer stops: an upper bound when answers run to the limit.
+- Loading a 4-bit checkpoint already on the runtime's disk: half a minute (``LOAD_MINUTES``,
+  assumed); the first download of each model comes on top.
 
 >>> round(train_minutes(examples=2000, epochs=2, tokens_per_example=110, parameters=1.54e9), 1)
-4.2
+8.6
 >>> generate_minutes(prompts=400, max_new_tokens=1024, batch_size=32)
 11.1
 """
@@ -30,13 +46,25 @@ class GPU:
     name: str
     memory_gib: float
     fp16_tflops: float  # peak, with tensor cores
-    utilisation: float  # the share of the peak 4-bit LoRA training reaches (an assumption)
+    utilisation: float  # the share of the peak 4-bit LoRA training reaches
     decode_steps_per_s: float  # greedy decoding steps a second for a 1.5B 4-bit model (assumed)
+    step_overhead_s: float  # a micro-batch's fixed cost beside its FLOPs (assumed)
 
 
-T4 = GPU("T4", memory_gib=15.0, fp16_tflops=65.0, utilisation=0.25, decode_steps_per_s=20.0)
+T4 = GPU(
+    "T4",
+    memory_gib=15.0,
+    fp16_tflops=65.0,
+    utilisation=0.20,
+    decode_steps_per_s=20.0,
+    step_overhead_s=0.1,
+)
 QWEN_15B_PARAMETERS = 1.54e9  # Qwen2.5-1.5B and Qwen2.5-Math-1.5B (model cards)
 QWEN_7B_PARAMETERS = 7.62e9
+# layers x hidden width, for the attention FLOPs (config.json: 28 x 1536 and 28 x 3584)
+LAYERS_X_WIDTH = {QWEN_15B_PARAMETERS: 28 * 1536, QWEN_7B_PARAMETERS: 28 * 3584}
+COMPILE_MINUTES = 5.0  # Unsloth's first-use compile in a new runtime (its docs: "~5 minutes")
+LOAD_MINUTES = 0.5  # assumed: loading one 4-bit checkpoint already on the runtime's disk
 
 
 def train_minutes(
@@ -44,11 +72,16 @@ def train_minutes(
     epochs: float,
     tokens_per_example: float,
     parameters: float = QWEN_15B_PARAMETERS,
+    batch_size: int = 2,
     gpu: GPU = T4,
 ) -> float:
-    """Estimated minutes of LoRA SFT: ``6 N`` FLOPs per token at the assumed utilisation."""
+    """Estimated minutes of LoRA SFT: ``6 N`` FLOPs a token plus attention's, at the GPU's
+    utilisation, and a fixed overhead for each micro-batch of ``batch_size`` examples."""
     tokens = examples * epochs * tokens_per_example
-    return tokens * 6 * parameters / (gpu.fp16_tflops * 1e12 * gpu.utilisation) / 60
+    per_token = 6 * parameters + 6 * LAYERS_X_WIDTH[parameters] * tokens_per_example
+    compute = tokens * per_token / (gpu.fp16_tflops * 1e12 * gpu.utilisation)
+    overhead = math.ceil(examples / batch_size) * epochs * gpu.step_overhead_s
+    return (compute + overhead) / 60
 
 
 def generate_minutes(

@@ -1,4 +1,4 @@
-"""Colab setup: install the course's pinned stack, say when to restart, optionally mount Drive.
+"""Colab setup: install what the course needs, say when to restart, optionally mount Drive.
 
 Every notebook's first cell clones the course on Colab and calls, before anything is installed
 (so this module uses the standard library only):
@@ -24,7 +24,7 @@ from helpers.runtime import REPO_ROOT
 
 # A placeholder until the course is public: set the real URL here, then run this module.
 COURSE_REPO = "https://github.com/math-sft-course/unsloth-math-course"
-REQUIREMENTS = "requirements-colab.txt"  # requirements.txt without the CI tools
+REQUIREMENTS = "requirements-colab.txt"  # what the course needs beyond Colab's own packages
 DRIVE_MOUNT = "/content/drive"
 GITHUB_URL = re.compile(r"https://github\.com/[\w.-]+/[\w.-]+")
 COLAB_BADGE = re.compile(r"colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/blob")
@@ -38,11 +38,23 @@ def installed_version(package: str) -> str | None:
         return None
 
 
+def imported_distributions() -> dict[str, str | None]:
+    """``{distribution: version}`` for each installed distribution with a top-level module
+    already imported in this process: what an install must not replace without a restart. A
+    namespace package (``google``) counts every distribution under it: a restart too many is
+    cheap, one too few leaves the old code running beside the new files."""
+    imported = {name.partition(".")[0] for name in list(sys.modules)}
+    modules = importlib.metadata.packages_distributions()
+    names = {dist for module in imported & modules.keys() for dist in modules[module]}
+    return {name: installed_version(name) for name in sorted(names)}
+
+
 def install_stack(course: Path, run=subprocess.run) -> bool:
     """pip-install ``requirements-colab.txt`` and the course package; pip's own output is
-    shown when it fails. Returns True when torch was replaced (the session must restart)."""
-    torch_before = installed_version("torch")
-    print(f"installing the pinned stack of {REQUIREMENTS} (a few minutes the first time)...")
+    shown when it fails. Returns True when the install changed the version of a package this
+    session had already imported (pandas, numpy, torch...): the session must restart."""
+    before = imported_distributions()
+    print(f"installing what {REQUIREMENTS} adds to Colab (a few minutes the first time)...")
     command = [sys.executable, "-m", "pip", "install", "-r", str(course / REQUIREMENTS)]
     result = run([*command, "-e", str(course)], capture_output=True, text=True)
     if result.returncode != 0:
@@ -51,14 +63,19 @@ def install_stack(course: Path, run=subprocess.run) -> bool:
             f"pip could not install {course / REQUIREMENTS}: its output is above. "
             "Runtime → Disconnect and delete runtime gives a clean machine to try again."
         )
-    torch_after = installed_version("torch")
-    if torch_after != torch_before:
+    changed = [
+        f"{name} {version} → {installed_version(name)}"
+        for name, version in before.items()
+        if installed_version(name) != version
+    ]
+    if changed:
         print(
-            f"torch was replaced ({torch_before} → {torch_after}): restart the session "
-            "(Runtime → Restart session), then run the notebook again from the top."
+            f"the install changed packages this session had already imported: {', '.join(changed)}"
+            ". Restart the session (Runtime → Restart session), then run the notebook again "
+            "from the top."
         )
         return True
-    print("the pinned stack is installed")
+    print("the course's packages are installed")
     return False
 
 

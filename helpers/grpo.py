@@ -21,9 +21,11 @@ from helpers.files import fingerprint
 from helpers.models import (
     adapter_digest,
     copy_adapter_weights,
+    import_unsloth,
     load_model,
     model_identity,
     saved_lora,
+    stop_token_ids,
 )
 from helpers.rewards import correctness_reward, format_reward
 from helpers.runtime import Profile
@@ -48,6 +50,7 @@ def grpo_dataset(task: Task, rows: Sequence[dict]):
 
 def grpo_config(experiment: GRPOExperiment, output_dir: Path, profile: Profile, **overrides):
     """The GRPOConfig of an experiment, plus what the hardware needs."""
+    import_unsloth(profile)  # first: Unsloth rewrites TRL's config and trainer into its own
     from trl import GRPOConfig
 
     arguments = dict(
@@ -60,6 +63,9 @@ def grpo_config(experiment: GRPOExperiment, output_dir: Path, profile: Profile, 
         temperature=experiment.temperature,
         beta=experiment.beta,
         learning_rate=experiment.learning_rate,
+        lr_scheduler_type=experiment.scheduler,
+        warmup_steps=experiment.warmup_ratio,  # a float below 1 is a share of all steps
+        weight_decay=experiment.weight_decay,
         mask_truncated_completions=experiment.mask_truncated,
         seed=experiment.seed,
         use_vllm=False,  # generation by the trainer's own model: see notebook 05
@@ -80,14 +86,23 @@ def load_policy(experiment: GRPOExperiment, profile: Profile, start: Path):
 def build_grpo_trainer(
     model, tokenizer, experiment: GRPOExperiment, task: Task, rows, output_dir, profile, **config
 ):
-    """A GRPOTrainer rewarding ``correct`` and ``well_formed`` answers to ``rows``; ``config``
-    overrides GRPOConfig arguments."""
+    """A GRPOTrainer (Unsloth's, ``UnslothGRPOTrainer``) rewarding ``correct`` and
+    ``well_formed`` answers to ``rows``; ``config`` overrides GRPOConfig arguments.
+
+    Sampling stops where evaluation stops (``helpers.models.STOP_TOKENS``). TRL stops at the
+    model's generation config's end-of-sequence and the tokenizer's, both ``<|endoftext|>`` for
+    Qwen2.5-Math-1.5B, while a chat answer ends with ``<|im_end|>``: a model that writes on
+    after it would run every answer to ``max_completion_length``, each one truncated, masked
+    out of the loss and scored 0 for its form, and GRPO would learn nothing at the highest
+    sampling cost."""
+    args = grpo_config(experiment, Path(output_dir), profile, **config)
     from trl import GRPOTrainer
 
+    model.generation_config.eos_token_id = stop_token_ids(tokenizer)
     return GRPOTrainer(
         model=model,
         reward_funcs=[correctness_reward(task), format_reward()],
-        args=grpo_config(experiment, Path(output_dir), profile, **config),
+        args=args,
         train_dataset=grpo_dataset(task, rows),
         processing_class=tokenizer,
     )
@@ -125,7 +140,8 @@ def train_grpo(
             model, tokenizer, experiment, task, rows, output_dir, profile, **config
         )
 
-    # every number TRL logs: the loss, each reward's mean and spread, tokens, KL, ...
+    # every number TRL logs: the loss, each reward's mean and spread, num_tokens, the share of
+    # answers cut off (completions/clipped_ratio), KL, ...
     return train_and_save(
         output_dir,
         settings,

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from helpers.budget import COMPILE_MINUTES, LOAD_MINUTES
 from helpers.experiments import HAYES_RUNS, KV_HEADS, GSM8KRun
-
-LOAD_MINUTES = 0.5  # assumed: loading one 4-bit checkpoint already on the runtime's disk
+from helpers.gsm8k import VALIDATION
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,8 @@ class GSM8KPlan:
     estimates from stated assumptions, not measurements). Sizes are the colab profile's."""
 
     runs: tuple[GSM8KRun, ...]
-    train_rows: int = 2000  # a seeded subset of the training rows: cut to fit two T4 hours
-    validation: int = 500  # held out from GSM8K train, compares the runs
+    train_rows: int = 1500  # a seeded subset of the training rows: cut to fit two T4 hours
+    validation: int = VALIDATION  # held out from GSM8K train, compares the runs
     safety_prompts: int = 240  # AILuminate, stratified by hazard
     test: int = 1319  # GSM8K test, once: the chosen run and the base model
     batch_size: int = 32  # prompts generated together, math and safety alike
@@ -50,7 +50,9 @@ class GSM8KPlan:
         rows = min(self.train_rows, self.pool) if rows is None else rows
         size, batch = run.parameters, self.batch_size
         return {
-            "train": train_minutes(rows, run.epochs, tokens[run.train_shots], size),
+            "train": train_minutes(
+                rows, run.epochs, tokens[run.train_shots], size, batch_size=run.batch_size
+            ),
             "validation": generate_minutes(self.validation, run.max_new_tokens, batch, size),
             "safety": generate_minutes(self.safety_prompts, 512, batch, size),
         }
@@ -65,7 +67,7 @@ class GSM8KPlan:
         big = max(evaluated, key=lambda r: (r.parameters, tokens[r.shots] + r.max_new_tokens))
         longest = tokens[big.shots] + big.max_new_tokens  # the longest prompt and answer
         rows = min(self.train_rows, self.pool)
-        sections = {}
+        sections = {"Unsloth's first-use compile": (COMPILE_MINUTES, "")}
         for r in runs:
             memory = _memory(r, r.batch_size, tokens[r.train_shots], training=True)
             sections[f"train {r.name}: {rows} rows x {r.epochs} epochs"] = (

@@ -68,7 +68,17 @@ def model_source(profile: Profile, model_name: str = MATH_MODEL) -> str:
     the folder in ``$CURRICULUM_MODEL_PATH`` when it is set."""
     if profile.is_smoke:
         return str(cpu_model_path(profile))
-    return os.environ.get(MODEL_PATH_ENV) or model_name
+    folder = os.environ.get(MODEL_PATH_ENV)
+    if not folder:
+        return model_name
+    if not (Path(folder) / "config.json").is_file():
+        what = "holds no config.json" if Path(folder).is_dir() else "is not a folder"
+        raise ValueError(
+            f"{MODEL_PATH_ENV}={folder} {what}, so it is no model: point it at a model folder "
+            "(benchmarks/gpu/make_random_model.py OUT_DIR writes one), or unset it to load "
+            f"{model_name} from the hub"
+        )
+    return folder
 
 
 def model_identity(profile: Profile, model_name: str, adapter_dir: Path | None = None) -> dict:
@@ -118,16 +128,30 @@ def check_max_seq_length(source: str | Path, max_seq_length: int) -> None:
         )
 
 
+def import_unsloth(profile: Profile) -> None:
+    """Import Unsloth, which rewrites TRL's trainers into its own: on the colab profile as it
+    is (it needs a GPU); on smoke under its CPU switch, with the trainers rewritten as on a GPU
+    (``helpers.cpu_unsloth``), so CI trains through the code a learner's Colab runs."""
+    if profile.is_smoke:
+        from helpers.cpu_unsloth import patch_trl_as_on_a_gpu
+
+        patch_trl_as_on_a_gpu()
+        return
+    require_gpu()
+    import unsloth  # noqa: F401  (first: it patches transformers, trl and peft)
+
+
 def fast_language_model(profile: Profile):
     """The class that loads models and adds LoRA: Unsloth's ``FastLanguageModel`` on the colab
-    profile; on smoke (a CPU, where Unsloth cannot load) ``helpers.cpu_unsloth``'s stand-in,
-    which makes the same calls with transformers + PEFT. The one place the profile decides."""
+    profile; on smoke (a CPU, where Unsloth's loader cannot run) ``helpers.cpu_unsloth``'s
+    stand-in, which makes the same calls with transformers + PEFT. The one place the profile
+    decides."""
+    import_unsloth(profile)
     if profile.is_smoke:
         from helpers.cpu_unsloth import CPUFastLanguageModel
 
         return CPUFastLanguageModel
-    require_gpu()
-    from unsloth import FastLanguageModel  # first: it patches transformers, trl and peft
+    from unsloth import FastLanguageModel
 
     return FastLanguageModel
 

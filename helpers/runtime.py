@@ -29,6 +29,7 @@ MODEL_ENV = "CURRICULUM_MODEL"  # which CPU model the smoke profile uses
 CPU_MODELS = ("tiny", "smollm2")
 RUNS_ENV = "CURRICULUM_RUNS"
 OFFLINE_ENV = "CURRICULUM_OFFLINE"  # 1: the colab path with local data files, for a GPU sans hub
+EMULATE_T4_ENV = "CURRICULUM_EMULATE_T4"  # 1: fp16 as on a T4 on any GPU (benchmarks/gpu/check.sh)
 PROFILES = ("colab", "smoke")
 DRIVE_ROOT = Path("/content/drive/MyDrive")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +74,21 @@ class Profile:
         return smoke if self.is_smoke or self.offline else colab
 
 
+YES, NO = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def env_flag(variable: str) -> bool:
+    """A yes/no environment variable: 1/true/yes/on or 0/false/no/off (any case), unset = no;
+    anything else is an error naming the variable (``"false"`` must not read as yes)."""
+    value = os.environ.get(variable, "").strip().lower()
+    if value not in YES + NO:
+        raise ValueError(
+            f"{variable}={os.environ[variable]!r} is neither yes nor no: set it to 1 (or true, "
+            f"yes, on) or 0 (or false, no, off), or unset it"
+        )
+    return value in YES
+
+
 def _cuda_available() -> bool:
     try:
         import torch
@@ -94,7 +110,11 @@ def supports_bf16() -> bool:
 
     ``torch.cuda.is_bf16_supported()`` answers True on a T4 (7.5) too, where bf16 is only
     emulated, slowly; training, judging and the printout all decide here instead.
+    ``$CURRICULUM_EMULATE_T4=1`` answers False on any GPU, so a bigger one runs a T4's fp16
+    path (``benchmarks/gpu/check.sh``, which also caps its memory at a T4's).
     """
+    if env_flag(EMULATE_T4_ENV):
+        return False
     if not _cuda_available():
         return False
     import torch
@@ -133,7 +153,7 @@ def get_profile(name: str | None = None, cpu_model: str | None = None) -> Profil
 
 
 def _named_profile(name: str, reason: str, cpu_model: str) -> Profile:
-    offline = name == "colab" and os.environ.get(OFFLINE_ENV, "").strip() not in ("", "0")
+    offline = name == "colab" and env_flag(OFFLINE_ENV)
     if offline:
         reason += f", {OFFLINE_ENV}=1: local data files"
     return Profile(name, reason=reason, cpu_model=cpu_model, offline=offline)
@@ -228,13 +248,19 @@ NO_GPU_ON_COLAB = (
 def start_notebook(name: str, seed: int = 3407, needs_gpu: bool = True) -> tuple[Profile, Path]:
     """A notebook's second cell: print profile, GPU and versions, seed, make the run folder.
 
-    On the colab profile of a notebook that ``needs_gpu``, Unsloth is imported here, first,
-    before anything imports transformers, trl or peft, so its patches apply (it warns and runs
-    slower otherwise). A Colab runtime without a GPU stops here with the menu path to fix it;
-    elsewhere (a CPU machine checking the colab path) it warns, and model loading stops later.
+    A notebook that ``needs_gpu`` (it trains or generates) imports Unsloth here, first, before
+    anything imports transformers, trl or peft, so its patches apply (it warns and runs slower
+    otherwise): on the colab profile as it is, on smoke under its CPU switch with TRL's
+    trainers rewritten as on a GPU (``helpers.cpu_unsloth``), so CI trains through the same
+    code. A Colab runtime without a GPU stops here with the menu path to fix it; elsewhere (a
+    CPU machine checking the colab path) it warns, and model loading stops later.
     """
     profile = get_profile()
-    if not profile.is_smoke and needs_gpu:
+    if needs_gpu and profile.is_smoke:
+        from helpers.cpu_unsloth import patch_trl_as_on_a_gpu
+
+        patch_trl_as_on_a_gpu()
+    elif needs_gpu:
         if _cuda_available():
             import unsloth  # noqa: F401  (first: it patches transformers, trl and peft)
         elif on_colab():

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.budget import generate_minutes
+from helpers.budget import T4, generate_minutes
 from helpers.evaluation import EvalSettings, generate, wilson_interval
 from helpers.files import check_unique_ids, fingerprint, read_csv
 from helpers.models import (
@@ -101,6 +101,13 @@ def parse_qwen3guard(text: str) -> Verdict:
     return Verdict(match.group(1).lower(), categories, text, refused)
 
 
+# How many (prompt, response) pairs a judge reads at once, at most, and the assumptions that
+# size a batch to a GPU (``GuardSpec.batch_size``): estimates, not measurements.
+JUDGE_BATCH = 16
+TOKENS_PER_PAIR = 1000  # the guard's own instructions, a prompt, a response of up to 512 tokens
+CUDA_OVERHEAD_GIB = 1.0  # assumed: the CUDA context, cuBLAS workspaces, the allocator's slack
+
+
 @dataclass(frozen=True)
 class GuardSpec:
     model_id: str
@@ -110,6 +117,13 @@ class GuardSpec:
     billions: float = 0.0  # parameters (the model card's count), for the memory estimate
     in_4bit: bool = False  # NF4 weights: in 16 bits the model does not fit a T4's 15 GB
     unquantized_billions: float = 0.0  # 4-bit only: embeddings and LM head stay unquantized
+    # The shapes the KV cache and the activations scale with: the model's config.json
+    # (num_hidden_layers, num_key_value_heads, head_dim, hidden_size, intermediate_size).
+    layers: int = 0
+    kv_heads: int = 0
+    head_dim: int = 0
+    hidden: int = 0
+    intermediate: int = 0
 
     def weight_gib(self, bf16: bool) -> float:
         """Estimated memory of the weights alone: 0.5 byte a parameter in NF4, else 2 in bf16
@@ -120,13 +134,75 @@ class GuardSpec:
         quantized = self.billions - self.unquantized_billions
         return (quantized * 0.5 + self.unquantized_billions * full) * 1e9 / 2**30
 
+    def bytes_per_token(self, bf16: bool) -> int:
+        """GPU bytes one token of a batch costs: its key and value in every layer (the KV
+        cache), plus the prefill's largest transient, assumed to be one layer's MLP at a time
+        (gate, up and their product, 3 x intermediate) and three hidden-sized tensors, all in
+        the compute dtype (4-bit weights compute in it too).
+
+        >>> JUDGES["llama-guard-3-8b"].bytes_per_token(bf16=False) // 1024  # KV 256 + MLP 216
+        472
+        """
+        cache = 2 * self.layers * self.kv_heads * self.head_dim
+        return (cache + 3 * self.intermediate + 3 * self.hidden) * (2 if bf16 else 4)
+
+    def memory_gib(self, batch_size: int, tokens_per_pair: int, bf16: bool) -> float:
+        """Estimated peak GPU memory while judging ``batch_size`` pairs of ``tokens_per_pair``
+        tokens: weights, ``CUDA_OVERHEAD_GIB``, and ``bytes_per_token`` for every token."""
+        tokens = batch_size * tokens_per_pair
+        return (
+            self.weight_gib(bf16) + CUDA_OVERHEAD_GIB + tokens * self.bytes_per_token(bf16) / 2**30
+        )
+
+    def batch_size(
+        self, gpu_gib: float, tokens_per_pair: int = TOKENS_PER_PAIR, bf16: bool = False
+    ) -> int:
+        """The largest batch, a power of two up to ``JUDGE_BATCH``, that ``memory_gib`` fits in
+        ``gpu_gib`` (halving leaves room for what the estimate leaves out).
+
+        >>> JUDGES["llama-guard-3-8b"].batch_size(gpu_gib=15.0)  # a T4, fp32 compute
+        8
+        """
+        batch = JUDGE_BATCH
+        while self.memory_gib(batch, tokens_per_pair, bf16) > gpu_gib:
+            if batch == 1:
+                raise ValueError(
+                    f"{self.model_id} needs ~{self.memory_gib(1, tokens_per_pair, bf16):.1f} GiB "
+                    f"for one pair of {tokens_per_pair} tokens, more than this GPU's "
+                    f"{gpu_gib:.1f}: choose a smaller judge, such as {DEFAULT_JUDGE!r}"
+                )
+            batch //= 2
+        return batch
+
 
 JUDGES = {
     "qwen3guard-0.6b": GuardSpec(
-        "Qwen/Qwen3Guard-Gen-0.6B", parse_qwen3guard, False, False, billions=0.6
+        "Qwen/Qwen3Guard-Gen-0.6B",
+        parse_qwen3guard,
+        False,
+        False,
+        billions=0.6,
+        # Qwen3-0.6B's config.json (huggingface.co/Qwen/Qwen3-0.6B), the model Qwen3Guard-Gen-0.6B
+        # is fine-tuned from: 28 layers, 8 KV heads of 128 dims, hidden 1024, MLP 3072
+        layers=28,
+        kv_heads=8,
+        head_dim=128,
+        hidden=1024,
+        intermediate=3072,
     ),
     "llama-guard-3-1b": GuardSpec(
-        "meta-llama/Llama-Guard-3-1B", parse_llama_guard, True, True, billions=1.5
+        "meta-llama/Llama-Guard-3-1B",
+        parse_llama_guard,
+        True,
+        True,
+        billions=1.5,
+        # Llama-3.2-1B's config.json, which Llama Guard 3-1B fine-tunes (its model card):
+        # 16 layers, 8 KV heads of 64 dims, hidden 2048, MLP 8192
+        layers=16,
+        kv_heads=8,
+        head_dim=64,
+        hidden=2048,
+        intermediate=8192,
     ),
     "llama-guard-3-8b": GuardSpec(
         "meta-llama/Llama-Guard-3-8B",
@@ -136,21 +212,44 @@ JUDGES = {
         billions=8.03,
         in_4bit=True,
         unquantized_billions=2 * 128256 * 4096 / 1e9,  # input embeddings + LM head (Llama 3)
+        # Llama-3.1-8B's config.json, which Llama Guard 3-8B fine-tunes (its model card):
+        # 32 layers, 8 KV heads of 128 dims, hidden 4096, MLP 14336
+        layers=32,
+        kv_heads=8,
+        head_dim=128,
+        hidden=4096,
+        intermediate=14336,
     ),
 }
 DEFAULT_JUDGE = "qwen3guard-0.6b"  # ungated: runs without a Hugging Face account
 
 
-def judge_menu(bf16: bool | None = None) -> str:
-    """One line per judge: its hub id, whether it is gated, and its estimated weight memory."""
+def gpu_memory_gib() -> float:
+    """The GPU memory this process may allocate (a per-process cap counts), or a T4's when
+    there is no GPU, so that a CPU run describes a free Colab T4."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return T4.memory_gib
+    total = torch.cuda.get_device_properties(0).total_memory
+    return total * torch.cuda.get_per_process_memory_fraction(0) / 2**30
+
+
+def judge_menu(bf16: bool | None = None, gpu_gib: float | None = None) -> str:
+    """One line per judge: its hub id, whether it is gated, its estimated weight memory and the
+    batch it judges in on this GPU (``GuardSpec.batch_size``)."""
     bf16 = supports_bf16() if bf16 is None else bf16
+    gpu_gib = gpu_memory_gib() if gpu_gib is None else gpu_gib
     lines = []
     for name, spec in JUDGES.items():
         dtype = "NF4 4-bit" if spec.in_4bit else ("bf16" if bf16 else "fp32")
         gated = "gated: licence + HF_TOKEN" if spec.gated else "open"
-        lines.append(
-            f"{name:<17} {spec.model_id:<28} {gated:<25} ~{spec.weight_gib(bf16):.1f} GiB {dtype}"
-        )
+        try:
+            batch = f"batch {spec.batch_size(gpu_gib, bf16=bf16)}"
+        except ValueError:
+            batch = f"too big for {gpu_gib:.0f} GiB"
+        weights = f"~{spec.weight_gib(bf16):.1f} GiB {dtype}"
+        lines.append(f"{name:<17} {spec.model_id:<28} {gated:<25} {weights}, {batch}")
     return "\n".join(lines)
 
 
@@ -178,17 +277,18 @@ T4_FP32_TFLOPS = 8.1  # a T4's published fp32 peak: the judges compute in fp32 t
 
 
 def judge_minutes(
-    pairs: int, name: str = DEFAULT_JUDGE, tokens_per_pair: int = 1000, batch_size: int = 16
+    pairs: int, name: str = DEFAULT_JUDGE, tokens_per_pair: int = TOKENS_PER_PAIR
 ) -> float:
     """Estimated T4 minutes for judge ``name`` to read ``pairs`` (prompt, response) pairs: the
-    reading (2 N FLOPs a token at half the fp32 peak, assumed; ``tokens_per_pair`` assumes the
-    guard's own instructions, a prompt and a response of up to 512 tokens) plus 32 tokens of
-    verdict a batch (``helpers.budget.generate_minutes``, scaled to the judge's size).
+    reading (2 N FLOPs a token at half the fp32 peak, assumed) plus 32 tokens of verdict a
+    batch, in the batches the judge gets on a T4 (``helpers.budget.generate_minutes``, scaled
+    to the judge's size).
 
     >>> judge_minutes(240)  # Qwen3Guard-Gen-0.6B: reading 1.2 minutes, writing 0.2
     1.4
     """
-    billions = JUDGES[name].billions
+    spec = JUDGES[name]
+    billions, batch_size = spec.billions, spec.batch_size(T4.memory_gib, tokens_per_pair)
     reading = pairs * tokens_per_pair * 2 * billions * 1e9 / (T4_FP32_TFLOPS * 1e12 * 0.5) / 60
     writing = generate_minutes(pairs, 32, batch_size, parameters=billions * 1e9)
     return round(reading + writing, 1)
@@ -301,11 +401,12 @@ def respond_with_model(
 
 @dataclass
 class Judge:
-    """A guard model and how to read it."""
+    """A guard model, how to read it, and how many pairs it reads at once."""
 
     model: object
     tokenizer: object
     spec: GuardSpec
+    batch_size: int = JUDGE_BATCH
 
     def render(self, prompt: str, response: str) -> str:
         def content(text):
@@ -324,8 +425,9 @@ class Judge:
 
 
 def load_judge(profile: Profile, name: str = DEFAULT_JUDGE) -> Judge:
-    """The named guard model; on smoke, the tiny local model stands in (its verdicts are
-    meaningless: it exercises rendering, generation and parsing, nothing more)."""
+    """The named guard model, with the batch that fits this GPU (``GuardSpec.batch_size``); on
+    smoke, the tiny local model stands in (its verdicts are meaningless: it exercises rendering,
+    generation and parsing, nothing more)."""
     if name not in JUDGES:
         raise ValueError(f"unknown judge {name!r}: choose one of {sorted(JUDGES)}")
     spec = JUDGES[name]
@@ -337,16 +439,21 @@ def load_judge(profile: Profile, name: str = DEFAULT_JUDGE) -> Judge:
 
     source = model_source(profile, spec.model_id)  # or the offline folder
     token = require_token(spec.model_id) if spec.gated and source == spec.model_id else None
-    options = judge_load_options(spec, supports_bf16())
+    bf16, gpu_gib = supports_bf16(), gpu_memory_gib()
+    batch = spec.batch_size(gpu_gib, bf16=bf16)  # before loading: a judge too big stops here
+    options = judge_load_options(spec, bf16)
     tokenizer = ensure_pad_token(AutoTokenizer.from_pretrained(source, token=token))
     model = AutoModelForCausalLM.from_pretrained(source, device_map="cuda", token=token, **options)
-    return Judge(model.eval(), tokenizer, spec)
+    estimate = spec.memory_gib(batch, TOKENS_PER_PAIR, bf16)
+    print(f"{spec.model_id}: batches of {batch}, ~{estimate:.1f} of {gpu_gib:.1f} GiB (estimate)")
+    return Judge(model.eval(), tokenizer, spec, batch)
 
 
 def judge_responses(
-    judge: Judge, responses: Sequence[dict], stem: Path, batch_size: int = 16
+    judge: Judge, responses: Sequence[dict], stem: Path, batch_size: int | None = None
 ) -> list[dict]:
-    """Verdicts for the (prompt, response) records, appended to ``{stem}.{key}.jsonl``.
+    """Verdicts for the (prompt, response) records, appended to ``{stem}.{key}.jsonl``, in
+    batches of ``batch_size`` (by default the judge's own, which fits its GPU).
 
     The key holds the judge and a digest of the very responses judged, so verdicts can only
     ever be read back for the responses they were given (resumable, like every results file).
@@ -363,6 +470,7 @@ def judge_responses(
             for r, v in zip(batch, verdicts, strict=True)
         ]
 
+    batch_size = judge.batch_size if batch_size is None else batch_size
     return map_resumably(responses, results, rate, batch_size, f"judging {Path(stem).name}")
 
 

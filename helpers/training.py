@@ -26,6 +26,7 @@ from helpers.models import (
     adapter_digest,
     copy_adapter_weights,
     free_memory,
+    import_unsloth,
     load_model,
     model_identity,
     read_adapter_config,
@@ -38,6 +39,16 @@ ADAPTER = "adapter"  # subfolder of the final LoRA adapter
 HISTORY = "loss_history.json"
 RUN_FILE = "run.json"  # what made the run: the folder's owner (see claim_folder)
 CHECKPOINT_ARCHIVES = ("optimizer.pt", "scheduler.pt")  # torch zip archives in a checkpoint
+# The optimizer of every run: the seed's Adam ("We use the Adam optimizer"), as 32-bit AdamW, with
+# transformers' default betas, epsilon and gradient clipping written out so no library's default
+# decides them. The learning rate, warmup, weight decay and schedule are each experiment's.
+OPTIMIZER = dict(
+    optim="adamw_torch",
+    adam_beta1=0.9,
+    adam_beta2=0.999,
+    adam_epsilon=1e-8,
+    max_grad_norm=1.0,
+)
 
 
 def sft_dataset(task: Task, rows: Sequence[dict], target: str):
@@ -50,12 +61,14 @@ def sft_dataset(task: Task, rows: Sequence[dict], target: str):
 
 def trainer_arguments(profile: Profile, save_steps: int) -> dict:
     """The arguments every trainer of the course shares, SFT and GRPO alike: a loss logged each
-    step, a checkpoint every ``save_steps`` (two kept), no tracking service, and the precision
-    the hardware has."""
+    step, a checkpoint every ``save_steps`` (two kept), no tracking service, the precision the
+    hardware has, and the optimizer, every knob of it set here: Unsloth's configs fill what is
+    left unset with their own defaults (8-bit AdamW, weight decay 0.001, 10% warmup), which
+    would make the SFT and GRPO runs of notebook 05 differ in more than their method."""
     import torch
 
     bf16 = supports_bf16()  # by compute capability: a T4 claims bf16 but only emulates it
-    return dict(
+    return OPTIMIZER | dict(
         logging_steps=1,
         save_strategy="steps",
         save_steps=save_steps,
@@ -70,6 +83,7 @@ def trainer_arguments(profile: Profile, save_steps: int) -> dict:
 def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **overrides):
     """The SFTConfig of an experiment: its knobs, plus what the hardware needs. ``overrides``
     replace any argument (``max_steps=20`` for a quick demonstration, ``save_steps``...)."""
+    import_unsloth(profile)  # first: Unsloth rewrites TRL's config and trainer into its own
     from trl import SFTConfig
 
     arguments = dict(
@@ -81,12 +95,14 @@ def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **
         lr_scheduler_type=experiment.scheduler,
         warmup_steps=experiment.warmup_ratio,  # a float below 1 is a share of all steps
         weight_decay=experiment.weight_decay,
-        optim="adamw_torch",  # the seed: Adam
         max_length=experiment.max_seq_length,
         completion_only_loss=True,  # loss on the assistant's answer, never on the prompt
         seed=experiment.seed,
         gradient_checkpointing=False,  # Unsloth does its own on GPU; the tiny model needs none
         dataset_num_proc=1,
+        # the prompt and answer tokens each step trains on (padding not counted), the budget
+        # notebook 05 matches GRPO's to: Unsloth's SFT loss does not count them, the Trainer does
+        include_num_input_tokens_seen="non_padding",
     ) | trainer_arguments(profile, save_steps=20 if profile.is_smoke else 50)
     return SFTConfig(**(arguments | overrides))
 
@@ -101,12 +117,14 @@ def build_trainer(
     profile: Profile,
     **config,
 ):
-    """An SFTTrainer for ``rows``; ``config`` overrides SFTConfig arguments."""
+    """An SFTTrainer for ``rows`` (Unsloth's, ``UnslothSFTTrainer``); ``config`` overrides
+    SFTConfig arguments."""
+    args = sft_config(experiment, Path(output_dir), profile, **config)
     from trl import SFTTrainer
 
     return SFTTrainer(
         model=model,
-        args=sft_config(experiment, Path(output_dir), profile, **config),
+        args=args,
         train_dataset=sft_dataset(task, rows, experiment.target),
         processing_class=tokenizer,
     )
@@ -118,6 +136,7 @@ class TrainingResult:
     history: list[dict]  # {"step", "loss", "learning_rate", "epoch", "num_tokens"} per step
     resumed: bool  # trained on from a checkpoint after an interruption
     reused: bool  # a finished run was found and not trained again
+    trainer: str = ""  # the class that trained it: UnslothSFTTrainer, UnslothGRPOTrainer
 
     @property
     def end_loss(self) -> float:
@@ -128,6 +147,18 @@ class TrainingResult:
     @property
     def steps(self) -> int:
         return self.history[-1]["step"]
+
+    @property
+    def tokens(self) -> int:
+        """The prompt and answer tokens the run trained on (padding not counted)."""
+        return self.history[-1]["num_tokens"]
+
+    def __str__(self) -> str:
+        how = "reused, trained earlier" if self.reused else "resumed" if self.resumed else "new"
+        return (
+            f"{self.steps} steps by {self.trainer} ({how}), {self.tokens:,} training tokens, "
+            f"loss over the last 10% {self.end_loss:.3f}"
+        )
 
 
 def end_loss(history: Sequence[dict], share: float = 0.1) -> float:
@@ -218,21 +249,22 @@ def _differences(saved: dict, wanted: dict, prefix: str = "") -> list[str]:
     return names
 
 
-def finished_history(output_dir: Path) -> list[dict] | None:
-    """The loss history of a finished run, or None. A run is finished when its adapter and its
-    history are complete; a damaged one is removed (with a warning) and trained again."""
+def finished_history(output_dir: Path) -> dict | None:
+    """What a finished run saved, ``{"trainer": class name, "log": [one dict a step]}``, or
+    None. A run is finished when its adapter and its history are complete; a damaged one is
+    removed (with a warning) and trained again."""
     output_dir = Path(output_dir)
     adapter_dir = output_dir / ADAPTER
     if not adapter_dir.exists():
         return None
     try:
-        history = json.loads((output_dir / HISTORY).read_text(encoding="utf-8"))
+        saved = json.loads((output_dir / HISTORY).read_text(encoding="utf-8"))
         read_adapter_config(adapter_dir)
         if not safetensors_complete(adapter_dir / "adapter_model.safetensors"):
             raise ValueError("its weights file is cut short")
-        if not history:
+        if not isinstance(saved, dict) or not saved.get("log"):
             raise ValueError("its loss history is empty")
-        return history
+        return saved
     except (OSError, ValueError) as error:
         warnings.warn(
             f"{adapter_dir} is incomplete ({error}): training the run again", stacklevel=3
@@ -325,10 +357,15 @@ def train_experiment(
             model, tokenizer, experiment, task, rows, output_dir, profile, **config
         )
 
-    logged = ("step", "loss", "learning_rate", "epoch", "num_tokens")  # tokens: TRL's count
-    return train_and_save(
-        output_dir, settings, make_trainer, lambda log: {k: log[k] for k in logged if k in log}
-    )
+    return train_and_save(output_dir, settings, make_trainer, sft_log)
+
+
+def sft_log(log: dict) -> dict:
+    """One SFT step as the history keeps it: TRL's names, and the tokens trained on so far as
+    ``num_tokens`` (the name GRPO's log gives the same count: the Trainer's
+    ``num_input_tokens_seen``, prompt and answer tokens, padding not counted)."""
+    kept = {k: log[k] for k in ("step", "loss", "learning_rate", "epoch") if k in log}
+    return kept | {"num_tokens": log["num_input_tokens_seen"]}
 
 
 def train_and_save(output_dir: Path, settings: dict, make_trainer, logged) -> TrainingResult:
@@ -342,14 +379,18 @@ def train_and_save(output_dir: Path, settings: dict, make_trainer, logged) -> Tr
     (resuming is over)."""
     output_dir = Path(output_dir)
     claim_folder(output_dir, settings)
-    history = finished_history(output_dir)
-    if history is not None:
-        return TrainingResult(output_dir / ADAPTER, history, resumed=False, reused=True)
+    saved = finished_history(output_dir)
+    if saved is not None:
+        return TrainingResult(
+            output_dir / ADAPTER, saved["log"], resumed=False, reused=True, trainer=saved["trainer"]
+        )
     trainer = make_trainer()
     checkpoint = last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=checkpoint)
     history = [logged(log) for log in trainer.state.log_history if "loss" in log]
-    write_text_atomically(output_dir / HISTORY, json.dumps(history, indent=1))
+    name = type(trainer).__name__
+    saved = json.dumps({"trainer": name, "log": history}, indent=1)
+    write_text_atomically(output_dir / HISTORY, saved)
     trainer.model.save_pretrained(output_dir / ADAPTER)
     trainer.processing_class.save_pretrained(output_dir / ADAPTER)
     del trainer
@@ -357,4 +398,4 @@ def train_and_save(output_dir: Path, settings: dict, make_trainer, logged) -> Tr
     for folder in output_dir.glob("checkpoint-*"):
         shutil.rmtree(folder)
     resumed = checkpoint is not None
-    return TrainingResult(output_dir / ADAPTER, history, resumed=resumed, reused=False)
+    return TrainingResult(output_dir / ADAPTER, history, resumed, reused=False, trainer=name)

@@ -75,6 +75,8 @@ profile, RUN = start_notebook("02_sft_models_abc")
 
 # %%
 from helpers.budget import (
+    COMPILE_MINUTES,
+    LOAD_MINUTES,
     budget_table,
     generate_minutes,
     kv_cache_gib,
@@ -107,9 +109,12 @@ def training_memory(experiment):
 
 
 untuned = generate_minutes(800, 1024, 32)  # at most: every batch runs to the token limit
-sections = {"baseline on val and val_novel (at most)": (untuned, generating)}
+sections = {
+    "Unsloth's first-use compile": (COMPILE_MINUTES, ""),
+    "baseline on val and val_novel (at most)": (untuned, generating),
+}
 for e in INEQUALITY_EXPERIMENTS:
-    minutes = train_minutes(e.train_size, e.epochs, mean_tokens[e.target])
+    minutes = train_minutes(e.train_size, e.epochs, mean_tokens[e.target], batch_size=e.batch_size)
     if e.name == "Model A":
         sections["Model A by hand (section 5)"] = (minutes, training_memory(e))
     sections[f"train {e.name}"] = (minutes, training_memory(e))
@@ -117,7 +122,11 @@ for e in INEQUALITY_EXPERIMENTS:
     sections[f"evaluate {e.name}"] = (answering, generating)
 tests = untuned + 2 * generate_minutes(800, 300, 32)
 sections["test: baseline (at most), Model C, best"] = (tests, generating)
-budget_table(sections)
+loads = 2 + 1 + 3 * len(INEQUALITY_EXPERIMENTS) + 3 * 2 + 2  # each evaluation, run and ask
+sections[f"loading the model: {loads} x {LOAD_MINUTES} min"] = (loads * LOAD_MINUTES, "")
+budget = budget_table(sections)
+assert budget.loc["total", "T4 minutes (estimate)"] <= 120, "the notebook must fit two T4 hours"
+budget
 
 # %% [markdown]
 # ## 1 · Sizes for this run
@@ -339,6 +348,7 @@ from trl import SFTTrainer
 trainer = SFTTrainer(
     model=model, args=config, train_dataset=dataset, processing_class=tokenizer
 )  # fmt: skip
+print(type(trainer).__name__)  # Unsloth's rewrite of TRL's SFTTrainer: on Colab and in CI alike
 
 # %% [markdown]
 # **The label mask.** The trainer turns each example into token ids and *labels*: the token the
@@ -403,10 +413,7 @@ def train_and_validate(experiment):
             adapter_dir=result.adapter_dir,
         )  # fmt: skip
     results[experiment.name] = result
-    print(
-        f"{experiment.name}: {result.steps} steps, loss over the last 10% {result.end_loss:.3f}; "
-        f"val {summarise(records[experiment.name])}"
-    )
+    print(f"{experiment.name}: {result}\n  val {summarise(records[experiment.name])}")
 
 
 train_and_validate(MODEL_A)
@@ -621,15 +628,17 @@ pd.DataFrame(answers).set_index("model")
 # survive the session. `load_adapter` gives the model back, ready to generate.
 #
 # To use the model outside this course, set `EXPORT = True`: Unsloth merges the adapter into
-# the base weights (`save_pretrained_merged`, 16 bits, about 3 GB for 1.5B parameters) and
-# writes a GGUF file for llama.cpp, Ollama or LM Studio (`save_pretrained_gguf` at `q4_k_m`,
-# about 1 GB; it builds llama.cpp first, several minutes). Colab only: the export needs a GPU.
+# the base's 16-bit weights once (about 3 GB for 1.5B parameters) and writes a GGUF file from
+# that merge for llama.cpp, Ollama or LM Studio (`save_pretrained_gguf` at `q4_k_m`, about 1 GB;
+# it builds llama.cpp first, several minutes), on the runtime's own disk
+# (`/content/export/model_c`), not on Drive: download what you keep. Colab only: the export
+# needs a GPU.
 
 # %%
 from helpers.export import export_model
 from helpers.models import load_adapter
 
-EXPORT = False  # True (Colab): merged 16-bit weights and a GGUF file, into RUN / "export"
+EXPORT = False  # True (Colab): merged 16-bit weights and a GGUF file, in /content/export
 chosen = results["Model C"].adapter_dir
 print(sorted(p.name for p in chosen.iterdir()))
 model, tokenizer = load_adapter(profile, chosen)
@@ -638,7 +647,7 @@ print(type(model).__name__, "with", lora_count, "LoRA parameters")
 del model  # a name at the top level keeps the model on the GPU until it is deleted
 free_memory()
 if EXPORT and not profile.is_smoke:
-    print(export_model(profile, chosen, RUN / "export" / "model_c"))
+    print(export_model(profile, chosen))
 
 # %% [markdown]
 # ## 13 · The report's numbers and yours

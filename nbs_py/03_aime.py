@@ -248,7 +248,7 @@ from helpers.training import train_experiment
 print(format_table([AIME_RUN.table_row()]))
 train_rows = [p.row() for p in splits.train]
 result = train_experiment(AIME_RUN, AIME, train_rows, profile, RUN / AIME_RUN.slug)
-print(f"loss, last 10% of steps: {result.end_loss:.3f} ({result.steps} steps); {peak_gpu_memory()}")
+print(f"{AIME_RUN.name}: {result}; {peak_gpu_memory()}")
 
 # %%
 records["AIME r=64"] = evaluate_model(
@@ -419,9 +419,9 @@ pd.DataFrame(answers)
 # %%
 from helpers.export import export_model
 
-EXPORT = False  # True (Colab): merged 16-bit weights (~3 GB) and a GGUF (~1 GB, q4_k_m)
+EXPORT = False  # True (Colab): merged 16-bit weights and a GGUF file, in /content/export
 if EXPORT and not profile.is_smoke:
-    print(export_model(profile, result.adapter_dir, RUN / "export"))
+    print(export_model(profile, result.adapter_dir))
 
 # %% [markdown]
 # ## 12 · The report's numbers and yours

@@ -77,7 +77,7 @@ profile, RUN = start_notebook("04_gsm8k_safety")
 # problem with 8 exemplars in every prompt, would take a T4 hours (the cell prints the
 # estimate), so the default plan here is smaller: **runs 5 and 6** (1.5B, 2 epochs, 0 and 5
 # exemplars at evaluation) and **run 2\*** (ours: run 2's unregularised settings on the 1.5B
-# model), each trained on a seeded subset of `TRAIN_ROWS` problems, compared on 500 held-out
+# model), each trained on a seeded subset of `TRAIN_ROWS` problems, compared on 400 held-out
 # validation problems and 240 AILuminate prompts, and the best of them tested once on all
 # 1,319 test problems.
 #
@@ -100,7 +100,7 @@ from helpers.gsm8k import MEASURED_TOKENS
 from helpers.gsm8k_budget import GSM8KPlan
 
 EXEMPLARS_IN_TRAINING = False  # True: the exemplars in every training prompt too (4x tokens)
-TRAIN_ROWS = 2000  # of 6,965 training problems: cut so the plan fits two T4 hours
+TRAIN_ROWS = 1500  # of 7,065 training problems: cut so the plan fits two T4 hours
 RUNS = [hayes_run(number, EXEMPLARS_IN_TRAINING) for number in ("5", "6", "2*")]  # + "9", ...
 PLAN = GSM8KPlan(runs=tuple(RUNS), train_rows=TRAIN_ROWS)
 budget = budget_table(PLAN.sections(MEASURED_TOKENS))
@@ -114,7 +114,7 @@ budget
 # ## 1 · GSM8K: exemplars, validation, training, test
 #
 # The training split is cut three ways by `helpers.gsm8k.split_train`: its first 8 rows are
-# the **fixed exemplars** (always the same ones, never from test); 500 of the rest (4 in the
+# the **fixed exemplars** (always the same ones, never from test); 400 of the rest (4 in the
 # smoke profile), drawn with a seed, are the **validation** split that compares runs; the
 # others **train** (no question text in two parts; the tests check it). The test split is
 # touched once, at the end, for the run chosen on validation and for the base model.
@@ -210,7 +210,7 @@ pd.DataFrame([run.table_row() for run in (*HAYES_RUNS, RUN_2_ON_15B)]).set_index
 #
 # So the report's numbers carry n = 100 (math) and n = 80 (safety), which the report itself
 # does not state; the comparison table at the end uses them. Ours differ: fixed exemplars,
-# greedy decoding, loss on the answer only, the strict reading, 500 validation problems and
+# greedy decoding, loss on the answer only, the strict reading, 400 validation problems and
 # 240 prompts.
 #
 # [repo]: https://github.com/cwoodhayes/DontForgetAboutSafety
@@ -254,7 +254,10 @@ for hub_id, checkpoint in UNSLOTH_4BIT.items():
 # licence on its Hugging Face page and add your token as the Colab secret `HF_TOKEN`). The menu
 # gives each judge's estimated memory: on a T4 (no bf16) the small judges run in fp32, since
 # fp16 can overflow inside them and turn verdicts into noise; Llama Guard 3 8B would need 16 GB
-# in 16 bits, so it loads in 4-bit NF4. Verdicts that cannot be parsed count as not safe.
+# in 16 bits, so it loads in 4-bit NF4. The menu also gives the batch each judge reads at once
+# on this GPU: on a T4 the 8B judge reads 8 pairs at a time, since its fp32 KV cache alone is
+# 256 KiB a token (16 pairs of ~1,000 tokens would pass the T4's 15 GiB). Verdicts that cannot
+# be parsed count as not safe.
 #
 # Qwen3Guard also says whether a response **refused** ("Refusal: Yes"). A model that refuses
 # everything is judged safe, and useless: a safety rate means more next to its refusal share.
@@ -264,7 +267,7 @@ for hub_id, checkpoint in UNSLOTH_4BIT.items():
 # %%
 from helpers.safety import AILUMINATE_URL, FIXTURE, judge_menu, load_ailuminate, stratified_sample
 
-print(judge_menu())  # weights only, estimated for this GPU; a T4 has 15 GB
+print(judge_menu())  # weights and each judge's batch on this GPU (estimates); a T4 has 15 GB
 JUDGE = "qwen3guard-0.6b"
 prompts = load_ailuminate(profile.pick(AILUMINATE_URL, FIXTURE))
 safety_rows = stratified_sample(prompts, profile.pick(PLAN.safety_prompts, 8), seed=0)
@@ -288,8 +291,7 @@ for run in RUNS:
     task = gsm8k_task("strict", examples=EXEMPLARS[: run.train_shots])
     folder = RUN / run.folder(len(train_rows))
     results[run.name] = train_experiment(run, task, train_rows, profile, folder)
-    print(f"{run.name}: {results[run.name].steps} steps, "
-          f"loss over the last 10% {results[run.name].end_loss:.3f}")  # fmt: skip
+    print(f"{run.name}: {results[run.name]}")
 adapters = {name: result.adapter_dir for name, result in results.items()}
 plot_loss_curves({name: result.history for name, result in results.items()})
 
@@ -541,7 +543,7 @@ if "base 1.5B" in verdicts:
 #
 # Each run's numbers next to the report's Table 3, both with 95% intervals: the report's from
 # the n its code used (100 problems, 80 prompts; the report states none). Ours are validation
-# numbers (500 problems) except the chosen run's and the base model's test rows. The report
+# numbers (400 problems) except the chosen run's and the base model's test rows. The report
 # gives no untuned model; its run 9 is one (section 9), so it stands beside your base model.
 # Table 1's reference baselines are thresholds, not runs: quoted, with nothing of ours beside.
 
@@ -619,11 +621,11 @@ pd.DataFrame(answers).set_index("model")
 from helpers.budget import weights_gib
 from helpers.export import export_model
 
-EXPORT = False  # True (Colab): merged 16-bit weights and a GGUF file, into RUN / "export"
+EXPORT = False  # True (Colab): merged 16-bit weights and a GGUF file, in /content/export
 merged, gguf = weights_gib(chosen.parameters, bits=16), weights_gib(chosen.parameters, bits=5)
 print(f"estimates: merged 16-bit about {merged:.1f} GiB, GGUF q4_k_m (~5 bits a weight) {gguf:.1f}")
 if EXPORT and not profile.is_smoke:
-    print(export_model(profile, adapters[chosen.name], RUN / "export" / chosen.slug))
+    print(export_model(profile, adapters[chosen.name]))
 
 # %% [markdown]
 # ## What you should see on a T4
@@ -631,7 +633,7 @@ if EXPORT and not profile.is_smoke:
 # The budget at the top is the plan's estimate; the progress bars give the real pace, and a
 # rerun after a disconnect resumes from the run folders and results files. The 1.5B student in
 # 4-bit and the 0.6B judge are loaded one at a time (the peak memory printed in section 6 is the
-# most either needed). Read every number with its interval: a math accuracy on 500 problems is
+# most either needed). Read every number with its interval: a math accuracy on 400 problems is
 # tighter than a safety rate on 240 prompts, and one hazard's bar is far looser than either.
 # Compare your runs with the report's column knowing their evaluation differed (section 2), and
 # your base model with their run 9 (section 9).

@@ -74,27 +74,39 @@ profile, RUN = start_notebook("05_grpo_inequalities")
 # answers of up to 256 tokens before it can learn from them.
 
 # %%
-from helpers.budget import budget_table, generate_minutes, train_minutes
+from helpers.budget import (
+    COMPILE_MINUTES,
+    LOAD_MINUTES,
+    budget_table,
+    generate_minutes,
+    train_minutes,
+)
 from helpers.experiments import GRPO_RUN, MODEL_D
 
 answer_tokens = 256  # at most, per sampled answer
-step_tokens = GRPO_RUN.prompts_per_step * GRPO_RUN.num_generations * (80 + answer_tokens)
+samples = GRPO_RUN.max_steps * GRPO_RUN.prompts_per_step * GRPO_RUN.num_generations
+group = GRPO_RUN.num_generations  # the answers to one prompt, a micro-batch of GRPO
 sampling = GRPO_RUN.max_steps * generate_minutes(32, answer_tokens, 32)
-learning = train_minutes(GRPO_RUN.max_steps, 1, step_tokens)
+learning = train_minutes(samples, 1, 80 + answer_tokens, batch_size=group)
 memory = "~2 GiB: 4-bit weights, LoRA state, 32 answers' KV cache"
-budget_table(
+loads = 3 + 3 * 2 + 2 * 2 + 3  # Model D, GRPO, SFT; 3 models x 2 splits; test; ask
+budget = budget_table(
     {
-        "Model D, the start (reused from notebook 02 if it ran)": (
+        "Unsloth's first-use compile": (COMPILE_MINUTES, ""),
+        "Model D, the start (reused from notebook 02 only with USE_DRIVE)": (
             train_minutes(MODEL_D.train_size, MODEL_D.epochs, 190), memory),
         f"GRPO, {GRPO_RUN.max_steps} steps: sampling": (sampling, memory),
         f"GRPO, {GRPO_RUN.max_steps} steps: learning": (learning, memory),
-        "SFT with the same tokens": (train_minutes(GRPO_RUN.max_steps, 1, step_tokens), memory),
+        "SFT with the same tokens": (train_minutes(samples, 1, 80 + answer_tokens), memory),
         "3 models on val_novel and val (800 problems each)": (
             3 * generate_minutes(800, answer_tokens, 32), memory),
         "test once: the chosen policy and the start": (
             2 * generate_minutes(800, answer_tokens, 32), memory),
+        f"loading the model: {loads} x {LOAD_MINUTES} min": (loads * LOAD_MINUTES, ""),
     }
 )  # fmt: skip
+assert budget.loc["total", "T4 minutes (estimate)"] <= 120, "the notebook must fit two T4 hours"
+budget
 
 # %% [markdown]
 # ## 1 · Sizes for this run
@@ -176,7 +188,7 @@ model_d = train_experiment(
     MODEL_D, INEQUALITIES, d_rows, profile, run_dir("02_sft_models_abc", profile) / MODEL_D.slug
 )
 START = model_d.adapter_dir
-print("start:", START)
+print(f"Model D: {model_d}\nstart: {START}")
 
 # %% [markdown]
 # ## 4 · GRPO
@@ -205,15 +217,14 @@ for knob in ("num_generations", "per_device_train_batch_size", "gradient_accumul
 
 # %% [markdown]
 # **Predict before you run.** Model D's validation accuracy is in the table of section 6 below
-# (and in notebook 02). Will 150 steps of GRPO raise the share of *right* answers it samples?
+# (and in notebook 02). Will 120 steps of GRPO raise the share of *right* answers it samples?
 # Which reward rises first?
 
 # %%
 from helpers.grpo import train_grpo
 
 grpo = train_grpo(RL, INEQUALITIES, rl_rows, profile, RUN / "grpo", start=START)
-last = grpo.history[-1]
-print(f"{grpo.steps} steps, {last['num_tokens']:,.0f} training tokens")
+print(f"GRPO: {grpo}")
 
 # %% [markdown]
 # ## 5 · Reading the curves: the reward is the signal
@@ -223,7 +234,9 @@ print(f"{grpo.steps} steps, {last['num_tokens']:,.0f} training tokens")
 # the start of each step the policy has not moved yet (one update per batch of samples), so the
 # objective's value is about zero while its *gradient* is not. A flat loss is normal. Watch the
 # rewards instead, and `frac_reward_zero_std`: the share of groups whose answers all scored the
-# same, which teach nothing.
+# same, which teach nothing. `completions/clipped_ratio` is the share of answers cut off at
+# `max_completion_length`: they are left out of the loss, so a run whose answers are all cut off
+# learns nothing (sampling stops at `<|im_end|>`, where an answer ends: `helpers.grpo`).
 
 # %%
 from helpers.plots import plot_curves
@@ -231,27 +244,28 @@ from helpers.plots import plot_curves
 plot_curves(
     grpo.history,
     {"correct": "rewards/correct/mean", "well formed": "rewards/well_formed/mean",
-     "groups all alike": "frac_reward_zero_std", "loss": "loss"},
+     "groups all alike": "frac_reward_zero_std", "answers cut off": "completions/clipped_ratio",
+     "loss": "loss"},
     title="GRPO, step by step",
 )  # fmt: skip
 
 # %% [markdown]
 # ## 6 · SFT with the same budget
 #
-# The budget unit is **training tokens**, as both of TRL's trainers count them (`num_tokens`:
-# prompt and completion tokens that went through the model). From the same start, Model D's SFT
-# recipe trains on the worked solutions of the same problems for as many optimizer steps as
-# match GRPO's tokens. GRPO also spent compute *generating* its tokens, which SFT does not: per
-# token, GRPO is the more expensive method, and the wall times below say by how much.
+# The budget unit is **training tokens**, counted the same way for both runs (`num_tokens`: the
+# prompt and answer tokens that went through the model, padding not counted). From the same
+# start, Model D's SFT recipe trains on the worked solutions of the same problems for as many
+# optimizer steps as match GRPO's tokens. GRPO also spent compute *generating* its tokens,
+# which SFT does not: per token, GRPO is the more expensive method, and the wall times below
+# say by how much.
 
 # %%
 import math
 
 from helpers.models import load_tokenizer
-from helpers.training import end_loss
 
 tokenizer = load_tokenizer(profile)
-tokens = grpo.history[-1]["num_tokens"]
+tokens = grpo.tokens
 per_example = sum(  # one SFT example: the prompt and the worked solution
     INEQUALITIES.example_tokens(tokenizer, row["question"], row["solution"]) for row in rl_rows
 ) / len(rl_rows)
@@ -260,10 +274,7 @@ matched = replace(MODEL_D, name="SFT from Model D, matched tokens", train_size=l
 sft = train_experiment(
     matched, INEQUALITIES, rl_rows, profile, RUN / "sft_matched", start=START, max_steps=sft_steps
 )
-print(
-    f"GRPO {tokens:,.0f} tokens in {grpo.steps} steps; SFT {sft.history[-1]['num_tokens']:,.0f}"
-    f" tokens in {sft.steps} steps, loss over the last 10% {end_loss(sft.history):.3f}"
-)
+print(f"GRPO: {grpo}\nSFT:  {sft}")
 
 # %% [markdown]
 # ## 7 · The comparison, on problems neither saw
@@ -344,9 +355,9 @@ pd.DataFrame(answers).set_index("model")
 # %%
 from helpers.export import export_model
 
-EXPORT = False  # True (Colab): merged 16-bit weights and a GGUF file, into RUN / "export"
+EXPORT = False  # True (Colab): merged 16-bit weights and a GGUF file, in /content/export
 if EXPORT and not profile.is_smoke:
-    print(export_model(profile, models[chosen], RUN / "export"))
+    print(export_model(profile, models[chosen]))
 
 # %% [markdown]
 # ## What you should see on a T4

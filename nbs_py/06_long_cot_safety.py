@@ -81,17 +81,25 @@ profile, RUN = start_notebook("06_long_cot_safety")
 # training; evaluation dominates overall, since every model may answer up to 1,024 tokens.
 
 # %%
-from helpers.budget import budget_table, generate_minutes, train_minutes
+from helpers.budget import (
+    COMPILE_MINUTES,
+    LOAD_MINUTES,
+    budget_table,
+    generate_minutes,
+    train_minutes,
+)
 from helpers.experiments import LONG_COT_RUNS, QWEN_15B
+from helpers.gsm8k import VALIDATION
 from helpers.safety import judge_minutes
 
-VALIDATION, SAFETY_PROMPTS = 500, 240  # notebook 04's validation split and safety sample
+SAFETY_PROMPTS = 240  # notebook 04's safety sample (and its validation split, VALIDATION)
 ASSUMED_TOKENS = {"final": 150, "target": 250, "long_cot": 3000}  # a training example, about
 memory = "~1 GiB 4-bit weights + KV cache or activations"
-sections = {}
+sections = {"Unsloth's first-use compile": (COMPILE_MINUTES, "")}
 for run in LONG_COT_RUNS:
     tokens = ASSUMED_TOKENS["long_cot" if run.data == "long_cot" else run.target]
-    sections[f"train {run.name}"] = (train_minutes(run.train_size, run.epochs, tokens), memory)
+    minutes = train_minutes(run.train_size, run.epochs, tokens, batch_size=run.batch_size)
+    sections[f"train {run.name}"] = (minutes, memory)
 models = len(LONG_COT_RUNS) + 1  # and the untuned model
 sections[f"math: {models} models x {VALIDATION} problems (at most)"] = (
     models * generate_minutes(VALIDATION, 1024, 32), memory)  # fmt: skip
@@ -101,7 +109,8 @@ sections[f"judge: {models * SAFETY_PROMPTS} verdicts"] = (
     judge_minutes(models * SAFETY_PROMPTS),
     memory,
 )
-sections["loading models: 12 x 0.5 min (assumed)"] = (6.0, "")
+loads = len(LONG_COT_RUNS) + 2 * models + 1  # each run, each model's math and safety, the judge
+sections[f"loading models: {loads} x {LOAD_MINUTES} min"] = (loads * LOAD_MINUTES, "")
 budget = budget_table(sections)
 assert budget.loc["total", "T4 minutes (estimate)"] <= 120, "the plan must fit two T4 hours"
 budget
@@ -109,7 +118,7 @@ budget
 # %% [markdown]
 # ## 1 · Three targets for the same kind of problem
 #
-# The GSM8K split is notebook 04's (`helpers.gsm8k.split_train`: the 8 exemplars and 500
+# The GSM8K split is notebook 04's (`helpers.gsm8k.split_train`: the 8 exemplars and 400
 # validation problems held out of the training split). The first two runs train on the same
 # 300 training problems, answered by the **final number** alone (`#### N`) or by GSM8K's own
 # **worked solution** (a few short steps). The third needs long reasoning traces, which GSM8K
@@ -168,7 +177,7 @@ results = {
     for run in LONG_COT_RUNS
 }
 for name, result in results.items():
-    print(f"{name:<22} {result.steps} steps, loss over the last 10% {result.end_loss:.3f}")
+    print(f"{name:<22} {result}")
 
 # %% [markdown]
 # ## 3 · Math: GSM8K validation, strict reading

@@ -1,6 +1,8 @@
-"""The Colab setup: pip's errors are shown, a restart is asked for exactly when torch changed,
-Drive is mounted only when asked, and a fork can point every notebook at itself."""
+"""The Colab setup: pip's errors are shown, a restart is asked for exactly when the install
+changed a package the session had imported, Drive is mounted only when asked, and a fork can
+point every notebook at itself."""
 
+import importlib.metadata
 import subprocess
 import sys
 import types
@@ -14,42 +16,64 @@ from helpers.colab import COURSE_REPO, install_stack, point_notebooks_at, setup_
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def pip_answering(returncode, stderr="", calls=None):
+def pip_answering(returncode, stderr="", calls=None, installs=None, versions=None):
+    """A stand-in for ``subprocess.run`` running pip: it sets ``versions`` (the installed
+    distributions) to ``installs``, as pip would."""
+
     def run(args, **kwargs):
         if calls is not None:
             calls.append(args)
+        if installs:
+            versions.update(installs)
         return subprocess.CompletedProcess(args, returncode, "pip stdout", stderr)
 
     return run
 
 
-def torch_versions(monkeypatch, *versions):
-    answers = iter(versions)
-    monkeypatch.setattr(helpers.colab, "installed_version", lambda name: next(answers))
+def installed(monkeypatch, versions, imported=(), not_imported=()):
+    """Fake installed distributions, ``{name: version}``, each providing the top-level module of
+    its own name, those in ``imported`` imported in this session and the others not."""
+    monkeypatch.setattr(helpers.colab, "installed_version", versions.get)
+    modules = {name: [name] for name in versions}
+    monkeypatch.setattr(importlib.metadata, "packages_distributions", lambda: modules)
+    for name in imported:
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    for name in not_imported:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    return versions
 
 
 def test_install_uses_the_colab_requirements_and_the_course_package(monkeypatch, capsys):
     calls = []
-    torch_versions(monkeypatch, "2.10.0", "2.10.0")
+    installed(monkeypatch, {"pandas": "2.2.3"}, imported=["pandas"])
     assert install_stack(Path("/content/course"), pip_answering(0, calls=calls)) is False
     [command] = calls
     assert command[1:] == ["-m", "pip", "install", "-r", "/content/course/requirements-colab.txt",
                            "-e", "/content/course"]  # fmt: skip
-    assert "restart" not in capsys.readouterr().out
+    assert "Restart" not in capsys.readouterr().out
 
 
-def test_restart_is_asked_for_exactly_when_torch_was_replaced(monkeypatch, capsys):
-    torch_versions(monkeypatch, "2.8.0+cu126", "2.10.0")
-    assert install_stack(Path("/content/course"), pip_answering(0)) is True
+def test_a_restart_is_asked_when_the_install_changed_an_imported_package(monkeypatch, capsys):
+    versions = installed(monkeypatch, {"pandas": "2.2.3", "torch": "2.11.0"}, imported=["pandas"])
+    pip = pip_answering(0, installs={"pandas": "3.1.1"}, versions=versions)
+    assert install_stack(Path("/content/course"), pip) is True
     printed = capsys.readouterr().out
-    assert "torch was replaced (2.8.0+cu126 → 2.10.0): restart the session" in printed
-    torch_versions(monkeypatch, "2.8.0+cu126", "2.10.0")
+    assert "already imported: pandas 2.2.3 → 3.1.1. Restart the session" in printed
+    assert "torch" not in printed  # unchanged
+    versions["pandas"] = "2.2.3"
     with pytest.raises(SystemExit, match="restart the session"):
-        setup_colab(Path("/content/course"), run=pip_answering(0))  # stops "Run all"
+        setup_colab(Path("/content/course"), run=pip)  # stops "Run all"
+
+
+def test_no_restart_when_the_install_changed_only_packages_never_imported(monkeypatch, capsys):
+    versions = installed(monkeypatch, {"pyarrow_like": "18.1.0"}, not_imported=["pyarrow_like"])
+    pip = pip_answering(0, installs={"pyarrow_like": "26.0.1"}, versions=versions)
+    assert install_stack(Path("/content/course"), pip) is False
+    assert "Restart" not in capsys.readouterr().out
 
 
 def test_pip_failure_shows_pips_own_error(monkeypatch, capsys):
-    torch_versions(monkeypatch, "2.8.0", "2.8.0")
+    installed(monkeypatch, {})
     error = "ERROR: Could not find a version that satisfies the requirement unsloth==9"
     with pytest.raises(RuntimeError, match="its output is above"):
         install_stack(Path("/content/course"), pip_answering(1, stderr=error))
@@ -68,11 +92,16 @@ def test_drive_is_mounted_only_when_asked(monkeypatch):
     assert mounted == ["/content/drive"]
 
 
-def test_colab_requirements_are_requirements_txt_without_the_ci_tools():
-    from tests.test_requirements import pins
+def test_colab_requirements_pin_what_colab_lacks_and_leave_colabs_own_packages_unpinned():
+    from tests.test_requirements import colab_provided, pins
 
     colab, full = pins(ROOT / "requirements-colab.txt"), pins(ROOT / "requirements.txt")
-    assert colab == {name: v for name, v in full.items() if name not in {"jupytext", "nbval"}}
+    provided = colab_provided()
+    for name, version in colab.items():  # a pin equal to requirements.txt's, or Colab's own
+        assert version == full.get(name) or (version is None and name in provided), name
+    assert {"torch", "numpy", "pandas"} <= provided.keys()  # google-colab pins its pandas
+    ci_tools = {"jupytext", "nbval"}
+    assert set(full) - ci_tools <= set(colab) and not ci_tools & set(colab)  # every other name
 
 
 def test_a_fork_points_every_badge_and_setup_cell_at_itself(tmp_path, monkeypatch):

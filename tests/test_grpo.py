@@ -8,9 +8,10 @@ import torch
 from safetensors.torch import load_file
 
 from helpers.experiments import GRPO_RUN, MODEL_D
-from helpers.grpo import grpo_dataset, load_policy, train_grpo
+from helpers.grpo import grpo_config, grpo_dataset, load_policy, train_grpo
+from helpers.models import load_tokenizer
 from helpers.tasks import INEQUALITIES
-from helpers.training import train_experiment
+from helpers.training import sft_config, train_experiment
 
 TINY = replace(
     GRPO_RUN, prompts=2, max_steps=2, num_generations=2, prompts_per_step=1,
@@ -58,3 +59,66 @@ def test_grpo_logs_each_reward_and_the_tokens_and_reuses_only_its_own_run(
     assert train_grpo(TINY, INEQUALITIES, rows, smoke, tmp_path, start=start).reused
     with pytest.raises(ValueError, match=r"changed: experiment\.beta"):
         train_grpo(replace(TINY, beta=0.04), INEQUALITIES, rows, smoke, tmp_path, start=start)
+
+
+def answer_then_ramble(model, tokenizer, answer: str):
+    """Make ``model.generate`` sample ``answer``, ``<|im_end|>``, then words without end, for
+    every prompt: a model that writes on after its turn, as a base model's sampler may. Like
+    ``generate`` it stops at the first of the generation config's end-of-sequence ids (padding
+    after it) or at ``max_new_tokens``."""
+    turn = tokenizer(answer + "<|im_end|>", add_special_tokens=False).input_ids
+    ramble = tokenizer(" and so on" * 20, add_special_tokens=False).input_ids
+
+    def generate(input_ids, generation_config, **kwargs):
+        stops = generation_config.eos_token_id
+        stops = [stops] if isinstance(stops, int) else list(stops)
+        sampled = (turn + ramble)[: generation_config.max_new_tokens]
+        end = next((i + 1 for i, t in enumerate(sampled) if t in stops), len(sampled))
+        completion = sampled[:end] + [generation_config.pad_token_id] * (len(sampled) - end)
+        rows = torch.tensor([completion] * len(input_ids))
+        return torch.cat([input_ids, rows.to(input_ids.device)], dim=1)
+
+    model.generate = generate
+    return model
+
+
+def test_sampling_stops_at_the_end_of_the_assistant_turn_and_counts_its_tokens(
+    smoke, train_rows, start, tmp_path, monkeypatch
+):
+    """Qwen2.5-Math's end of text is <|endoftext|>, which TRL stops at; an answer ends with
+    <|im_end|>. Sampling must stop there too, or every answer runs to the limit, is masked out
+    as truncated and scores 0 for its form."""
+    import helpers.grpo
+
+    def scripted_policy(*args):
+        model, tokenizer = load_policy(*args)
+        return answer_then_ramble(model, tokenizer, "\\boxed{7}"), tokenizer
+
+    monkeypatch.setattr(helpers.grpo, "load_policy", scripted_policy)
+    rows, budget = train_rows[:2], replace(TINY, max_completion_length=16)
+    result = train_grpo(budget, INEQUALITIES, rows, smoke, tmp_path, start=start)
+    assert result.trainer == "UnslothGRPOTrainer"
+    for log in result.history:
+        assert log["completions/clipped_ratio"] == 0.0  # none ran to the limit
+        assert log["rewards/well_formed/mean"] == 1.0  # each ended with its one box
+    tokenizer = load_tokenizer(smoke)
+    answer = len(tokenizer("\\boxed{7}<|im_end|>", add_special_tokens=False).input_ids)
+    prompts = [INEQUALITIES.prompt(tokenizer, row["question"]) for row in rows]
+    prompt_tokens = [len(tokenizer(p, add_special_tokens=False).input_ids) for p in prompts]
+    # as SFT counts them: prompt and answer tokens of each sample, padding not counted
+    assert result.tokens == sum(TINY.num_generations * (n + answer) for n in prompt_tokens)
+
+
+def test_grpo_and_the_sft_it_is_compared_with_share_every_optimizer_knob(smoke, tmp_path):
+    """Unsloth's GRPOConfig fills unset knobs with its own defaults (8-bit AdamW, weight decay
+    0.001, 10% warmup): each is set, and equal to the matched SFT run's (Model D's)."""
+    sft = sft_config(MODEL_D, tmp_path, smoke)
+    grpo = grpo_config(GRPO_RUN, tmp_path, smoke)
+    for config in (sft, grpo):  # Unsloth's configs (named as TRL's, for pickling)
+        assert "_unsloth_patched_rl_config" in vars(type(config))
+    knobs = (
+        *("optim", "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm"),
+        *("weight_decay", "warmup_steps", "lr_scheduler_type", "seed"),
+    )
+    assert {k: getattr(grpo, k) for k in knobs} == {k: getattr(sft, k) for k in knobs}
+    assert (grpo.optim, grpo.weight_decay, grpo.warmup_steps) == ("adamw_torch", 0.0, 0.05)

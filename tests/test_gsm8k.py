@@ -277,12 +277,12 @@ def test_split_refuses_to_leave_no_training_rows():
 
 
 @pytest.mark.skipif(not REAL.exists(), reason="the real GSM8K files live in ../shared/data/real")
-def test_real_split_is_8_500_and_6965_with_nothing_shared():
+def test_real_split_is_8_400_and_7065_with_nothing_shared():
     train = load_gsm8k("train", REAL / "train.jsonl")
     assert len(train) == SIZES["train"]
     assert len(load_gsm8k("test", REAL / "test.jsonl")) == SIZES["test"]
     split = split_train(train)
-    assert (len(split.exemplars), len(split.validation), len(split.training)) == (8, 500, 6965)
+    assert (len(split.exemplars), len(split.validation), len(split.training)) == (8, 400, 7065)
     _assert_disjoint(split)
 
 

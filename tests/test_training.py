@@ -6,7 +6,7 @@ import torch
 import trl
 
 from helpers.experiments import MODEL_A, MODEL_D
-from helpers.models import load_adapter, load_model
+from helpers.models import load_adapter, load_model, load_tokenizer
 from helpers.prompts import render_prompt
 from helpers.tasks import INEQUALITIES
 from helpers.training import build_trainer, label_view, train_experiment
@@ -90,7 +90,8 @@ def test_training_lowers_the_loss_and_saves_the_adapter(smoke, train_rows, tmp_p
     assert result.steps == 30 and not result.resumed and not result.reused
     assert sum(losses[-5:]) / 5 < 0.8 * sum(losses[:5]) / 5
     assert (result.adapter_dir / "adapter_config.json").exists()
-    assert json.loads((tmp_path / "loss_history.json").read_text()) == result.history
+    saved = json.loads((tmp_path / "loss_history.json").read_text())
+    assert saved == {"trainer": "UnslothSFTTrainer", "log": result.history}
 
 
 def test_interrupted_training_resumes_from_the_last_checkpoint(
@@ -191,3 +192,30 @@ def test_a_run_can_start_from_a_saved_adapter_of_its_shape(smoke, train_rows, tm
         quick(MODEL_A), INEQUALITIES, train_rows[:8], smoke, tmp_path / "b", start=first.adapter_dir
     )
     assert again.history[0]["loss"] < first.history[0]["loss"]  # it went on from the first run
+
+
+def test_sft_counts_every_prompt_and_answer_token_it_trains_on(smoke, train_rows, tmp_path):
+    """The budget notebook 05 gives SFT and GRPO alike: 2 steps of 2 x 4 rows = the 16 rows
+    once, so the count is their tokens, prompt and worked solution, as the chat template
+    renders them (Unsloth's SFT loss counts none: the Trainer's count does)."""
+    rows = train_rows[:16]
+    result = train_experiment(MODEL_D, INEQUALITIES, rows, smoke, tmp_path, max_steps=2)
+    tokenizer = load_tokenizer(smoke)
+    expected = sum(
+        INEQUALITIES.example_tokens(tokenizer, row["question"], row["solution"]) for row in rows
+    )
+    assert result.history[-1]["num_tokens"] == expected
+    assert 0 < result.history[0]["num_tokens"] < expected
+    assert result.tokens == expected and result.trainer == "UnslothSFTTrainer"
+
+
+def test_unsloths_trainer_batches_without_padding_as_the_t4_budget_assumes(
+    smoke, train_rows, tmp_path
+):
+    """helpers/budget.py prices a micro-batch by its real tokens: Unsloth's SFTTrainer turns
+    padding-free batching on by itself ("Padding-free auto-enabled")."""
+    model, tokenizer = load_model(smoke, lora=MODEL_A.lora)
+    trainer = build_trainer(
+        model, tokenizer, MODEL_A, INEQUALITIES, train_rows[:4], tmp_path, smoke
+    )
+    assert type(trainer).__name__ == "UnslothSFTTrainer" and trainer.args.padding_free

@@ -1,12 +1,15 @@
 """Drive our colab branch with every Unsloth and TRL call bound to the real, pinned signature.
 
-``tests/test_colab_api_drift.py`` runs this in a subprocess whose ``PYTHONPATH`` starts with the
-Colab pins of unsloth, unsloth_zoo and trl, with ``UNSLOTH_ALLOW_CPU=1`` (Unsloth's test switch
-that lets ``from unsloth import FastLanguageModel`` import on a CPU). By hand, in a scratch folder
-(Unsloth writes its generated trainers to ``./unsloth_compiled_cache``):
+``tests/test_colab_api_drift.py`` runs this in a subprocess of the CI environment (which holds
+the Colab pins of unsloth, unsloth_zoo and trl), with ``UNSLOTH_ALLOW_CPU=1`` (Unsloth's test
+switch that lets ``from unsloth import FastLanguageModel`` import on a CPU). By hand, in a
+scratch folder (Unsloth writes its generated trainers to ``./unsloth_compiled_cache``):
 
-    UNSLOTH_ALLOW_CPU=1 PYTHONPATH=<pins folder>:<repo> \\
-        python <repo>/tests/colab_api_drift/check_keywords.py report.json
+    UNSLOTH_ALLOW_CPU=1 python <repo>/tests/colab_api_drift/check_keywords.py report.json
+
+It rewrites every trainer of TRL with Unsloth's whole ``PatchFastRL``, as ``import unsloth``
+does on a GPU: the test compares the SFT and GRPO trainers it writes with those of
+``helpers.cpu_unsloth``, which rewrites only those two.
 
 Our public functions run with the colab profile; ``FastLanguageModel.from_pretrained``,
 ``get_peft_model`` and ``for_inference`` are replaced by recorders that bind each call to the
@@ -168,9 +171,9 @@ def build_real(real):
     return lambda bound: real(*bound.args, **bound.kwargs)
 
 
-def patch_trl_as_on_a_gpu() -> None:
-    """Rewrite TRL's trainers and configs into Unsloth's, as ``import unsloth`` does on a GPU:
-    under ``UNSLOTH_ALLOW_CPU=1``, ``PatchFastRL`` skips that step (unsloth/models/rl.py)."""
+def patch_every_trainer_as_on_a_gpu() -> None:
+    """Rewrite all of TRL's trainers and configs into Unsloth's, as ``import unsloth`` does on
+    a GPU: under ``UNSLOTH_ALLOW_CPU=1``, ``PatchFastRL`` skips that step (unsloth/models/rl.py)."""
     from unsloth.models.rl import PatchFastRL
 
     os.environ["UNSLOTH_ALLOW_CPU"] = "0"
@@ -328,7 +331,7 @@ def main() -> None:
     options = parser.parse_args()
     # unsloth first: it patches transformers, trl and peft as it is imported
     versions = {name: import_module(name).__version__ for name in ("unsloth", "unsloth_zoo", "trl")}
-    patch_trl_as_on_a_gpu()
+    patch_every_trainer_as_on_a_gpu()
     report = {"versions": versions, "calls": {}, "problems": []}
     check_notebooks(report)  # against the real signatures, before the recorders replace them
     install_recorders(parse_misspellings(options.misspell), report)
