@@ -7,9 +7,9 @@ holds Colab's pins of unsloth, unsloth_zoo and trl (requirements-cpu-no-deps.txt
 run ``tests/colab_api_drift/check_keywords.py`` against them in a subprocess (see its docstring),
 which replaces Unsloth's loader with recorders for the whole process.
 
-Measured here (2 cores, ``python -m pytest tests/test_colab_api_drift.py -n 0``): two
-subprocesses of ~17 s each, mostly importing Unsloth and letting it rewrite all of TRL's
-trainers.
+Measured here (2 cores, ``python -m pytest tests/test_colab_api_drift.py -n 0``): one
+subprocess of ~25 s, mostly importing Unsloth and letting it rewrite all of TRL's trainers,
+then driving the branch twice.
 """
 
 import importlib.util
@@ -42,12 +42,22 @@ def pinned_versions() -> dict[str, str]:
     return {name: re.search(rf"^{name}==(\S+)", text, re.M).group(1) for name in CHECKED}
 
 
-def check_colab_branch(workdir: Path, *misspellings: str) -> dict:
-    """The report of ``check_keywords.py`` run in ``workdir``, offline, Unsloth allowed on a
-    CPU, its generated trainers written to ``workdir / "unsloth_compiled_cache"``."""
-    report = workdir / "report.json"
-    command = [sys.executable, str(CHECK), str(report)]
-    command += [arg for spelling in misspellings for arg in ("--misspell", spelling)]
+MISSPELLINGS = (
+    "FastLanguageModel.from_pretrained:load_in_4bit=load_in_4bits",
+    "SFTConfig:max_length=max_lenght",
+)
+
+
+@pytest.fixture(scope="module")
+def drift(tmp_path_factory) -> tuple[dict, dict, Path]:
+    """``(report, misspelled report, workdir)`` of ``check_keywords.py``, run once in a scratch
+    folder, offline, Unsloth allowed on a CPU, its generated trainers written to
+    ``workdir / "unsloth_compiled_cache"``: the colab branch driven as it is, then again with
+    ``MISSPELLINGS``."""
+    workdir = tmp_path_factory.mktemp("drift")
+    reports = workdir / "report.json", workdir / "misspelled.json"
+    command = [sys.executable, str(CHECK), str(reports[0]), "--misspelled-report", str(reports[1])]
+    command += [arg for spelling in MISSPELLINGS for arg in ("--misspell", spelling)]
     env = os.environ | {
         "PYTHONPATH": str(ROOT),
         "UNSLOTH_ALLOW_CPU": "1",  # unsloth 2026.10.7's test switch: imports without a GPU
@@ -58,12 +68,12 @@ def check_colab_branch(workdir: Path, *misspellings: str) -> dict:
         command, cwd=workdir, env=env, capture_output=True, text=True, timeout=900
     )
     assert result.returncode == 0, f"check_keywords.py failed:\n{result.stderr[-4000:]}"
-    return json.loads(report.read_text())
+    return *(json.loads(report.read_text()) for report in reports), workdir
 
 
 @pytest.mark.slow
-def test_colab_branch_passes_only_keywords_the_pinned_unsloth_and_trl_take(tmp_path):
-    report = check_colab_branch(tmp_path)
+def test_colab_branch_passes_only_keywords_the_pinned_unsloth_and_trl_take(drift):
+    report, _, workdir = drift
     assert report["versions"] == pinned_versions()  # the pins, not CI's trl, were checked
     assert set(report["calls"]) == FUNCTIONS  # every entry point was reached and checked
     assert not report["problems"], "\n".join(report["problems"])
@@ -73,7 +83,7 @@ def test_colab_branch_passes_only_keywords_the_pinned_unsloth_and_trl_take(tmp_p
     # code Unsloth's whole PatchFastRL writes, as on a GPU
     ours = Path(os.environ["UNSLOTH_COMPILE_LOCATION"])
     for trainer in ("UnslothSFTTrainer.py", "UnslothGRPOTrainer.py"):
-        whole = tmp_path / "unsloth_compiled_cache" / trainer
+        whole = workdir / "unsloth_compiled_cache" / trainer
         assert whole.read_bytes() == (ours / trainer).read_bytes(), trainer
     # the recipe notebook 02 shows in its own cells was checked too, every call of it
     assert set(report["notebook_calls"]["02_sft_models_abc.py"]) == FUNCTIONS - {
@@ -84,13 +94,9 @@ def test_colab_branch_passes_only_keywords_the_pinned_unsloth_and_trl_take(tmp_p
 
 
 @pytest.mark.slow
-def test_a_misspelled_keyword_is_reported_with_function_and_pinned_version(tmp_path):
+def test_a_misspelled_keyword_is_reported_with_function_and_pinned_version(drift):
+    _, report, _ = drift
     versions = pinned_versions()
-    report = check_colab_branch(
-        tmp_path,
-        "FastLanguageModel.from_pretrained:load_in_4bit=load_in_4bits",
-        "SFTConfig:max_length=max_lenght",
-    )
     expected = [
         f"FastLanguageModel.from_pretrained does not take keyword 'load_in_4bits' in "
         f"unsloth {versions['unsloth']} ",

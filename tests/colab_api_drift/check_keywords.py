@@ -31,8 +31,9 @@ The notebooks' own cells (notebook 02 shows the recipe itself: ``from_pretrained
 ``get_peft_model``, ``SFTConfig``, ``SFTTrainer``) are read from ``nbs_py/*.py`` and each keyword
 they pass is checked by name against the same pinned signatures (``"notebook_calls"``).
 
-``--misspell FUNCTION:KEYWORD=WRONG`` renames a keyword in every call of FUNCTION as it arrives,
-to show that a typo in our code is caught.
+``--misspell FUNCTION:KEYWORD=WRONG --misspelled-report REPORT`` drives the branch a second time
+in the same process, renaming a keyword in every call of FUNCTION as it arrives, to show that a
+typo in our code is caught (one Unsloth import serves both runs).
 """
 
 from __future__ import annotations
@@ -123,13 +124,13 @@ class Recorder:
     keywords and problems in ``report``, then hands the checked call (``inspect.BoundArguments``)
     to ``stand_in`` so our code carries on."""
 
-    def __init__(self, function, real, library, read, stand_in, misspell, report):
+    def __init__(self, function, real, library, read, stand_in, report):
         self.function = function  # as named in problems: "FastLanguageModel.from_pretrained"
         self.signature = signature_of(real)
         self.library = library  # with its version: "unsloth 2026.10.7"
         self.read = read  # keywords the real code reads from its **kwargs
         self.stand_in = stand_in
-        self.misspell = misspell  # {keyword: wrong spelling} to apply to each call
+        self.misspell = {}  # {keyword: wrong spelling} to apply to each call
         self.report = report
 
     def __call__(self, *args, **kwargs):
@@ -242,8 +243,9 @@ def check_notebooks(report: dict) -> None:
             ]
 
 
-def install_recorders(misspell: dict[str, dict[str, str]], report: dict) -> None:
-    """Replace the Unsloth and TRL entry points our colab branch calls with recorders."""
+def install_recorders(report: dict) -> list[Recorder]:
+    """Replace the Unsloth and TRL entry points our colab branch calls with recorders (each
+    writes to ``report``, and renames no keyword until its ``misspell`` is set)."""
     import trl
     import unsloth
     from unsloth import FastLanguageModel
@@ -256,25 +258,17 @@ def install_recorders(misspell: dict[str, dict[str, str]], report: dict) -> None
         "get_peft_model": add_lora,
         "for_inference": lambda bound: bound.arguments["model"],
     }
+    recorders = []
     for method, stand_in in methods.items():
         function = f"FastLanguageModel.{method}"
-        recorder = Recorder(
-            function,
-            getattr(FastLanguageModel, method),
-            in_unsloth,
-            read[function],
-            stand_in,
-            misspell.get(function, {}),
-            report,
-        )
-        setattr(FastLanguageModel, method, staticmethod(recorder))
+        real = getattr(FastLanguageModel, method)
+        recorders.append(Recorder(function, real, in_unsloth, read[function], stand_in, report))
+        setattr(FastLanguageModel, method, staticmethod(recorders[-1]))
     for name in ("SFTConfig", "SFTTrainer", "GRPOConfig", "GRPOTrainer"):
         real = getattr(trl, name)
-        stand_in = build_real(real)
-        recorder = Recorder(
-            name, real, in_trl, read[name], stand_in, misspell.get(name, {}), report
-        )
-        setattr(trl, name, recorder)
+        recorders.append(Recorder(name, real, in_trl, read[name], build_real(real), report))
+        setattr(trl, name, recorders[-1])
+    return recorders
 
 
 def drive_colab_branch(report: dict) -> None:
@@ -328,15 +322,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("report", type=Path, help="where the JSON report goes")
     parser.add_argument("--misspell", action="append", default=[], metavar="FUNCTION:KW=WRONG")
+    parser.add_argument(
+        "--misspelled-report", type=Path, help="drive the branch again with --misspell: its report"
+    )
     options = parser.parse_args()
     # unsloth first: it patches transformers, trl and peft as it is imported
     versions = {name: import_module(name).__version__ for name in ("unsloth", "unsloth_zoo", "trl")}
     patch_every_trainer_as_on_a_gpu()
     report = {"versions": versions, "calls": {}, "problems": []}
     check_notebooks(report)  # against the real signatures, before the recorders replace them
-    install_recorders(parse_misspellings(options.misspell), report)
+    recorders = install_recorders(report)
     drive_colab_branch(report)
     options.report.write_text(json.dumps(report, indent=1))
+    if options.misspelled_report:  # the same process again, every call renamed as asked
+        misspelled = {"versions": versions, "calls": {}, "problems": []}
+        misspell = parse_misspellings(options.misspell)
+        for recorder in recorders:
+            recorder.report, recorder.misspell = misspelled, misspell.get(recorder.function, {})
+        drive_colab_branch(misspelled)
+        options.misspelled_report.write_text(json.dumps(misspelled, indent=1))
 
 
 if __name__ == "__main__":
