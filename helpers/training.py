@@ -151,12 +151,13 @@ class TrainingResult:
     @property
     def tokens(self) -> int:
         """The prompt and answer tokens the run trained on (padding not counted)."""
-        return self.history[-1]["num_tokens"]
+        return int(self.history[-1]["num_tokens"])  # GRPO's log holds it as a float
 
     def __str__(self) -> str:
         how = "reused, trained earlier" if self.reused else "resumed" if self.resumed else "new"
         return (
-            f"{self.steps} steps by {self.trainer} ({how}), {self.tokens:,} training tokens, "
+            f"{self.steps} step{'s' * (self.steps != 1)} by {self.trainer} ({how}), "
+            f"{self.tokens:,} training tokens, "
             f"loss over the last 10% {self.end_loss:.3f}"
         )
 
