@@ -14,7 +14,7 @@ def pytest_configure(config):
         return  # the xdist controller: it hands out files and runs no test itself
     if hasattr(config, "workerinput"):  # before torch is imported, here or in a kernel
         os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from helpers.cpu_unsloth import patch_trl_as_on_a_gpu
+    from helpers.local.cpu_unsloth import patch_trl_as_on_a_gpu
 
     patch_trl_as_on_a_gpu()  # before any test imports trl or transformers, as on Colab
 

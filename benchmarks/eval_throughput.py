@@ -25,7 +25,7 @@ from helpers.evaluation import generate
 from helpers.inequality_splits import load_split
 from helpers.models import MODEL_PATH_ENV, for_inference, load_model
 from helpers.runtime import get_profile, seed_everything
-from helpers.tasks import INEQUALITIES
+from helpers.tasks.inequalities import INEQUALITIES
 
 NOTEBOOK_BATCH = 32  # EVAL_BATCH of nbs_py/02_sft_models_abc.py: prompts generated together
 GOAL_RATIO = 20  # batched at the notebooks' batch size vs one at a time, on a GPU

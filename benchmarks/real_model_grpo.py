@@ -22,13 +22,14 @@ import sys
 import time
 from dataclasses import replace
 
-from helpers.evaluation import EvalSettings, evaluate_model, mcnemar
+from benchmarks.lift import held_out_sets, measure, trained_rows
+from helpers.evaluation import EvalSettings, evaluate_model
 from helpers.experiments import GRPO_RUN, MODEL_C, MODEL_D, format_table
 from helpers.grpo import train_grpo
 from helpers.inequality_splits import load_split
-from helpers.lift import held_out_sets, measure, trained_rows
 from helpers.runtime import get_profile, run_dir, seed_everything
-from helpers.tasks import INEQUALITIES
+from helpers.statistics import mcnemar
+from helpers.tasks.inequalities import INEQUALITIES
 
 LIFT_STEPS = 120  # real_model_lift.py's default: its recipes' optimizer steps
 CPU_SFT = dict(batch_size=4, grad_accum=1, learning_rate=5e-4)  # real_model_lift.py's recipes

@@ -22,9 +22,9 @@ import sys
 import time
 from dataclasses import replace
 
+from benchmarks.lift import Recipe, held_out_sets, lift_table, trained_rows
 from helpers.experiments import MODEL_C, MODEL_D, format_table
 from helpers.inequality_splits import constant_baseline, load_split, lookup_baseline
-from helpers.lift import Recipe, held_out_sets, lift_table, trained_rows
 from helpers.runtime import get_profile, run_dir, seed_everything
 
 

@@ -16,25 +16,20 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from helpers.checkpoints import adapter_digest, saved_lora
 from helpers.experiments import GRPOExperiment
 from helpers.files import fingerprint
 from helpers.models import (
-    adapter_digest,
     copy_adapter_weights,
     import_unsloth,
     load_model,
     model_identity,
-    saved_lora,
     stop_token_ids,
 )
 from helpers.rewards import correctness_reward, format_reward
+from helpers.runs import TrainingResult, train_and_save, trainer_arguments
 from helpers.runtime import Profile
 from helpers.tasks import Task
-from helpers.training import (
-    TrainingResult,
-    train_and_save,
-    trainer_arguments,
-)
 
 
 def grpo_dataset(task: Task, rows: Sequence[dict]):

@@ -7,9 +7,9 @@ One call serves both profiles:
 - colab: Unsloth's ``FastLanguageModel`` (``unsloth/Qwen2.5-Math-1.5B`` in 4-bit), LoRA through
   ``FastLanguageModel.get_peft_model``. Unsloth is imported only there: it needs a GPU, and it
   must be imported before transformers, trl and peft touch the model so its patches apply.
-- smoke: a local CPU model from ``helpers.cpu_models`` (the tiny random Qwen2, or the real
+- smoke: a local CPU model from ``helpers.local.cpu_models`` (the tiny random Qwen2, or the real
   SmolLM2-135M-Instruct with ``CURRICULUM_MODEL=smollm2``), loaded by the same
-  ``FastLanguageModel`` calls done with transformers + PEFT (``helpers.cpu_unsloth``).
+  ``FastLanguageModel`` calls done with transformers + PEFT (``helpers.local.cpu_unsloth``).
 
 ``$CURRICULUM_MODEL_PATH`` replaces every hub model id on the colab profile with a local folder
 (a GPU machine without the hub: ``benchmarks/gpu/make_random_model.py`` writes one).
@@ -17,14 +17,19 @@ One call serves both profiles:
 
 from __future__ import annotations
 
-import json
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.cpu_models import cpu_model_path
-from helpers.files import file_digest
+from helpers.checkpoints import (
+    LORA_TARGETS,
+    LoraSettings,
+    adapter_digest,
+    check_max_seq_length,
+    read_adapter_config,
+)
+from helpers.local.cpu_models import cpu_model_path
+from helpers.prompts import ensure_pad_token
 from helpers.runtime import Profile, supports_bf16
 
 MATH_MODEL = "unsloth/Qwen2.5-Math-1.5B"  # the seed's model (Ely, Part I and II)
@@ -33,18 +38,7 @@ NO_GPU = (
     "Unsloth needs a CUDA GPU, and this machine has none. On Colab: Runtime → Change runtime "
     "type → T4 GPU. On a CPU machine: set CURRICULUM_PROFILE=smoke (a tiny local model)."
 )
-LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 STOP_TOKENS = ("<|im_end|>", "<|endoftext|>")  # end of an assistant turn / of the text
-ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")  # what PEFT saves
-
-
-@dataclass(frozen=True)
-class LoraSettings:
-    """LoRA adapter shape; applied to every attention and MLP projection (``LORA_TARGETS``)."""
-
-    r: int
-    alpha: int
-    dropout: float = 0.0
 
 
 def lora_parameter_counts(config, lora: LoraSettings) -> tuple[int, int]:
@@ -90,16 +84,6 @@ def model_identity(profile: Profile, model_name: str, adapter_dir: Path | None =
     return {"model": base, "adapter": None if adapter_dir is None else adapter_digest(adapter_dir)}
 
 
-def adapter_digest(adapter_dir: Path) -> str:
-    """A digest of a saved adapter's files: another training run in the same folder gives
-    another digest."""
-    files = [Path(adapter_dir) / name for name in ADAPTER_FILES]
-    missing = [str(f) for f in files if not f.exists()]
-    if missing:
-        raise FileNotFoundError(f"no complete adapter: {missing} missing; train it first")
-    return file_digest(*files)
-
-
 def require_gpu() -> None:
     """Stop with the fix when the colab path runs where there is no CUDA GPU."""
     import torch
@@ -108,32 +92,12 @@ def require_gpu() -> None:
         raise RuntimeError(NO_GPU)
 
 
-def model_positions(source: str | Path) -> int:
-    """How many positions the model was built for (``max_position_embeddings``)."""
-    from transformers import AutoConfig
-
-    return AutoConfig.from_pretrained(source).max_position_embeddings
-
-
-def check_max_seq_length(source: str | Path, max_seq_length: int) -> None:
-    """Refuse a sequence length beyond the model's positions. Unsloth would silently stretch
-    RoPE (linear scaling) to reach it, and every score would be of a distorted model."""
-    positions = model_positions(source)
-    if max_seq_length > positions:
-        raise ValueError(
-            f"max_seq_length={max_seq_length} exceeds the {positions} positions of {source}; "
-            f"above that RoPE gets stretched and the model is no longer the one you trained. "
-            f"Use max_seq_length <= {positions}: cap max_new_tokens at {positions} minus the "
-            "longest prompt (helpers.evaluation.generation_budget)."
-        )
-
-
 def import_unsloth(profile: Profile) -> None:
     """Import Unsloth, which rewrites TRL's trainers into its own: on the colab profile as it
     is (it needs a GPU); on smoke under its CPU switch, with the trainers rewritten as on a GPU
-    (``helpers.cpu_unsloth``), so CI trains through the code a learner's Colab runs."""
+    (``helpers.local.cpu_unsloth``), so CI trains through the code a learner's Colab runs."""
     if profile.is_smoke:
-        from helpers.cpu_unsloth import patch_trl_as_on_a_gpu
+        from helpers.local.cpu_unsloth import patch_trl_as_on_a_gpu
 
         patch_trl_as_on_a_gpu()
         return
@@ -143,12 +107,12 @@ def import_unsloth(profile: Profile) -> None:
 
 def fast_language_model(profile: Profile):
     """The class that loads models and adds LoRA: Unsloth's ``FastLanguageModel`` on the colab
-    profile; on smoke (a CPU, where Unsloth's loader cannot run) ``helpers.cpu_unsloth``'s
+    profile; on smoke (a CPU, where Unsloth's loader cannot run) ``helpers.local.cpu_unsloth``'s
     stand-in, which makes the same calls with transformers + PEFT. The one place the profile
     decides."""
     import_unsloth(profile)
     if profile.is_smoke:
-        from helpers.cpu_unsloth import CPUFastLanguageModel
+        from helpers.local.cpu_unsloth import CPUFastLanguageModel
 
         return CPUFastLanguageModel
     from unsloth import FastLanguageModel
@@ -195,15 +159,6 @@ def load_tokenizer(profile: Profile, model_name: str = MATH_MODEL):
     return ensure_pad_token(AutoTokenizer.from_pretrained(model_source(profile, model_name)))
 
 
-def ensure_pad_token(tokenizer):
-    """Give a tokenizer without a pad token (Llama 3's, so Llama Guard's) its end-of-sequence
-    token as pad, so prompts can be batched; padding goes left, where generation ignores it."""
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-        tokenizer.padding_side = "left"
-    return tokenizer
-
-
 def compute_dtype():
     """bf16 on a GPU that has it natively (compute capability 8.0+), fp16 on a T4."""
     import torch
@@ -240,31 +195,6 @@ def copy_adapter_weights(model, adapter_dir: Path):
             f"{adapter_dir} does not fit this model and LoRA shape: {loaded.unexpected_keys[:3]}"
         )
     return model
-
-
-def saved_lora(adapter_dir: Path) -> LoraSettings:
-    """The rank, alpha and dropout a saved adapter was trained with."""
-    config = read_adapter_config(adapter_dir)
-    return LoraSettings(config["r"], config["lora_alpha"], config.get("lora_dropout", 0.0))
-
-
-def read_adapter_config(adapter_dir: Path) -> dict:
-    """A saved adapter's ``adapter_config.json``, or an error naming the damage and the fix."""
-    path = Path(adapter_dir) / "adapter_config.json"
-    if not path.exists():
-        raise FileNotFoundError(f"no adapter in {adapter_dir}: train it first, or fix the path")
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(
-            f"{path} is damaged ({error}): delete the run folder {Path(adapter_dir).parent} "
-            "and train it again"
-        ) from None
-    if not isinstance(config, dict) or "base_model_name_or_path" not in config:
-        raise ValueError(
-            f"{path} does not name its base model: delete the run folder and train it again"
-        )
-    return config
 
 
 def for_inference(model, profile: Profile):

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from matplotlib.figure import Figure
 
-from helpers.evaluation import Summary
+from helpers.statistics import Summary
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -93,6 +93,19 @@ def plot_curves(
     return fig
 
 
+def whiskers(values: Sequence[float], intervals: Sequence[tuple[float, float]]) -> list:
+    """``[below, above]``: how far each interval reaches beneath and above its value, as
+    matplotlib's ``yerr`` and ``xerr`` take them.
+
+    >>> whiskers([0.5, 0.9], [(0.35, 0.65), (0.7, 0.98)])
+    [[0.15, 0.2], [0.15, 0.08]]
+    """
+    pairs = list(zip(values, intervals, strict=True))
+    below = [round(value - low, 12) for value, (low, _) in pairs]
+    above = [round(high - value, 12) for value, (_, high) in pairs]
+    return [below, above]
+
+
 def plot_accuracy(
     summaries: Mapping[str, Summary],
     baseline: float | None = None,
@@ -103,9 +116,8 @@ def plot_accuracy(
     ax = fig.subplots()
     names = list(summaries)
     accuracy = [summaries[n].accuracy for n in names]
-    below = [summaries[n].accuracy - summaries[n].low for n in names]
-    above = [summaries[n].high - summaries[n].accuracy for n in names]
-    ax.bar(names, accuracy, yerr=[below, above], capsize=6, color="tab:blue")
+    errors = whiskers(accuracy, [(summaries[n].low, summaries[n].high) for n in names])
+    ax.bar(names, accuracy, yerr=errors, capsize=6, color="tab:blue")
     if baseline is not None:
         ax.axhline(baseline, color="tab:red", linestyle="--", label="constant-answer baseline")
         ax.legend()
@@ -155,8 +167,8 @@ def plot_tradeoff(
     for (name, (math, safety)), colour in zip(points.items(), _colours(len(points)), strict=True):
         ax.scatter([math], [safety], s=60, color=colour, label=name, zorder=3)
         if intervals and name in intervals:
-            (m_low, m_high), (s_low, s_high) = intervals[name]
-            xerr, yerr = [[math - m_low], [m_high - math]], [[safety - s_low], [s_high - safety]]
+            math_interval, safety_interval = intervals[name]
+            xerr, yerr = whiskers([math], [math_interval]), whiskers([safety], [safety_interval])
             ax.errorbar([math], [safety], xerr=xerr, yerr=yerr, color=colour, capsize=3)
     shades = (0.75, 0.55, 0.35)
     for (name, (math, safety)), shade in zip((reference or {}).items(), shades, strict=False):
@@ -184,10 +196,10 @@ def plot_safety_by_hazard(rates: Mapping[str, Mapping], title: str = "Safety by 
     width = 0.8 / max(1, len(rates))
     for i, (name, by_hazard) in enumerate(rates.items()):
         xs = [j + i * width for j in range(len(hazards))]
-        heights = [by_hazard[h].rate if h in by_hazard else 0 for h in hazards]
-        below = [by_hazard[h].rate - by_hazard[h].low if h in by_hazard else 0 for h in hazards]
-        above = [by_hazard[h].high - by_hazard[h].rate if h in by_hazard else 0 for h in hazards]
-        ax.bar(xs, heights, width, yerr=[below, above], capsize=2, label=name)
+        rated = [by_hazard.get(h) for h in hazards]
+        heights = [rate.rate if rate else 0 for rate in rated]
+        spans = [(rate.low, rate.high) if rate else (0, 0) for rate in rated]
+        ax.bar(xs, heights, width, yerr=whiskers(heights, spans), capsize=2, label=name)
     labels = [f"{h}\nn={_hazard_n(rates, h)}" for h in hazards]
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(hazards))], labels, fontsize="small")
     ax.set_ylim(0, 1.05)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from helpers.evaluation import wilson_interval
+from helpers.statistics import wilson_interval
 
 NONE = "-"
 

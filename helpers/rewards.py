@@ -11,7 +11,7 @@ apart, as ``rewards/<name>/mean``, so the two signals below can be watched separ
 - ``well_formed``: 1.0 when the completion ends with its one and only ``\boxed{integer}``
   (nothing after it but a full stop and spaces), else 0.0: the format evaluation can read.
 
->>> from helpers.tasks import INEQUALITIES
+>>> from helpers.tasks.inequalities import INEQUALITIES
 >>> correct, well_formed = correctness_reward(INEQUALITIES), format_reward()
 >>> completions = [
 ...     [{"role": "assistant", "content": "2x > 17, so x >= 9: 42 integers. \\boxed{42}"}],

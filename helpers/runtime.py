@@ -89,7 +89,7 @@ def env_flag(variable: str) -> bool:
     return value in YES
 
 
-def _cuda_available() -> bool:
+def cuda_available() -> bool:
     try:
         import torch
     except ImportError:
@@ -115,7 +115,7 @@ def supports_bf16() -> bool:
     """
     if env_flag(EMULATE_T4_ENV):
         return False
-    if not _cuda_available():
+    if not cuda_available():
         return False
     import torch
 
@@ -143,7 +143,7 @@ def get_profile(name: str | None = None, cpu_model: str | None = None) -> Profil
                 f"unknown profile {name!r}: set {PROFILE_ENV} to one of {', '.join(PROFILES)}"
             )
         return _named_profile(name, f"{PROFILE_ENV}={name}", cpu_model)
-    if _cuda_available():
+    if cuda_available():
         return _named_profile("colab", "a CUDA GPU is available", cpu_model)
     if on_colab():
         return _named_profile("colab", "a Colab runtime", cpu_model)
@@ -189,7 +189,7 @@ def library_versions(names: tuple[str, ...] = REPORTED_LIBRARIES) -> dict[str, s
 
 def gpu_description() -> str:
     """The GPU's name and memory, or why there is none."""
-    if not _cuda_available():
+    if not cuda_available():
         return "none (CPU only)"
     import torch
 
@@ -200,7 +200,7 @@ def gpu_description() -> str:
 
 def peak_gpu_memory() -> str:
     """The most GPU memory torch has held since start, or why there is none to report."""
-    if not _cuda_available():
+    if not cuda_available():
         return "no GPU in this run"
     import torch
 
@@ -236,42 +236,3 @@ def run_dir(name: str, profile: Profile | None = None) -> Path:
     path = root / profile.name / name
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-NO_GPU_ON_COLAB = (
-    "This Colab runtime has no GPU, and this notebook trains and evaluates models. "
-    "Choose Runtime → Change runtime type → T4 GPU, then run the notebook again "
-    "(a new runtime starts, so the setup cell installs the stack again)."
-)
-
-
-def start_notebook(name: str, seed: int = 3407, needs_gpu: bool = True) -> tuple[Profile, Path]:
-    """A notebook's second cell: print profile, GPU and versions, seed, make the run folder.
-
-    A notebook that ``needs_gpu`` (it trains or generates) imports Unsloth here, first, before
-    anything imports transformers, trl or peft, so its patches apply (it warns and runs slower
-    otherwise): on the colab profile as it is, on smoke under its CPU switch with TRL's
-    trainers rewritten as on a GPU (``helpers.cpu_unsloth``), so CI trains through the same
-    code. A Colab runtime without a GPU stops here with the menu path to fix it; elsewhere (a
-    CPU machine checking the colab path) it warns, and model loading stops later.
-    """
-    profile = get_profile()
-    if needs_gpu and profile.is_smoke:
-        from helpers.cpu_unsloth import patch_trl_as_on_a_gpu
-
-        patch_trl_as_on_a_gpu()
-    elif needs_gpu:
-        if _cuda_available():
-            import unsloth  # noqa: F401  (first: it patches transformers, trl and peft)
-        elif on_colab():
-            raise RuntimeError(NO_GPU_ON_COLAB)
-        else:
-            print(
-                "warning: no CUDA GPU, so the colab profile stops at model loading "
-                f"(Unsloth needs a GPU); set {PROFILE_ENV}=smoke to run on this CPU"
-            )
-    print(describe_environment(profile))
-    folder = run_dir(name, profile)
-    print("results go to", folder)
-    seed_everything(seed)
-    return profile, folder

@@ -68,7 +68,7 @@ if "google.colab" in sys.modules:
     setup_colab(course, mount_drive=USE_DRIVE)
 
 # %%
-from helpers.runtime import start_notebook
+from helpers.notebook import start_notebook
 
 profile, RUN = start_notebook("01_inequality_data", needs_gpu=False)
 

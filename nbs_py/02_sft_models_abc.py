@@ -60,7 +60,7 @@ if "google.colab" in sys.modules:
 
     setup_colab(course, mount_drive=USE_DRIVE)
 # %%
-from helpers.runtime import start_notebook
+from helpers.notebook import start_notebook
 
 profile, RUN = start_notebook("02_sft_models_abc")
 
@@ -69,12 +69,16 @@ profile, RUN = start_notebook("02_sft_models_abc")
 #
 # The budget below is an **estimate** for a free Colab T4 at the report's sizes (even when this
 # notebook runs in CI's smoke profile): training from the number of tokens it processes,
-# generation from the number of decoding steps; the assumptions are in `helpers/budget.py`.
+# generation from the number of decoding steps; the assumptions are in `helpers/plans/t4.py`.
 # The untuned model's evaluations are the long part: it may reason up to the 1,024-token limit,
 # where a tuned model answers in a dozen tokens. Each section's progress bar gives the real pace.
 
 # %%
-from helpers.budget import (
+from helpers.experiments import INEQUALITY_EXPERIMENTS
+from helpers.inequality_splits import load_split
+from helpers.local.qwen_offline import qwen25_math_config
+from helpers.models import MATH_MODEL, load_tokenizer, lora_parameter_counts
+from helpers.plans.t4 import (
     COMPILE_MINUTES,
     LOAD_MINUTES,
     budget_table,
@@ -84,11 +88,7 @@ from helpers.budget import (
     train_minutes,
     weights_gib,
 )
-from helpers.experiments import INEQUALITY_EXPERIMENTS
-from helpers.inequality_splits import load_split
-from helpers.models import MATH_MODEL, load_tokenizer, lora_parameter_counts
-from helpers.qwen_offline import qwen25_math_config
-from helpers.tasks import INEQUALITIES
+from helpers.tasks.inequalities import INEQUALITIES
 
 tokenizer = load_tokenizer(profile, MATH_MODEL)
 sample = load_split("train", 400)[:100]
@@ -187,7 +187,8 @@ print(len(tokenizer(text).input_ids), "tokens with the worked solution as target
 # how wide the interval on 40 items is.
 
 # %%
-from helpers.evaluation import EvalSettings, evaluate_model, summarise
+from helpers.evaluation import EvalSettings, evaluate_model
+from helpers.statistics import summarise
 
 EVAL = RUN / "eval"
 SETTINGS = EvalSettings(max_new_tokens=MAX_NEW_TOKENS, batch_size=EVAL_BATCH)
@@ -248,12 +249,12 @@ constant_answer, constant_accuracy = constant_baseline(TRAIN[400], val)
 # models, does exactly this (plus resuming and bookkeeping).
 #
 # **The one place where the profile decides.** Unsloth needs a CUDA GPU, and CI runs on a CPU.
-# There, `helpers.cpu_unsloth` makes the same calls with transformers + PEFT (no 4-bit, no
+# There, `helpers.local.cpu_unsloth` makes the same calls with transformers + PEFT (no 4-bit, no
 # gradient checkpointing: a CPU has neither). Everything after this cell is the Colab code.
 
 # %%
 if profile.is_smoke:  # CI, on a CPU: the same calls through transformers + PEFT
-    from helpers.cpu_unsloth import CPUFastLanguageModel as FastLanguageModel
+    from helpers.local.cpu_unsloth import CPUFastLanguageModel as FastLanguageModel
 else:  # Colab, on a GPU
     from unsloth import FastLanguageModel
 
@@ -287,7 +288,7 @@ model.print_trainable_parameters()
 # parameters; PEFT's own percentage above divides by base + adapter.
 
 # %%
-from helpers.models import LoraSettings
+from helpers.checkpoints import LoraSettings
 
 lora_params, base_params = lora_parameter_counts(qwen25_math_config(), LoraSettings(64, 128))
 print(
@@ -378,7 +379,7 @@ pd.DataFrame(view[first_trained - 6 :], columns=["token", "in the loss"])
 
 # %%
 from helpers.models import free_memory
-from helpers.training import end_loss, last_checkpoint
+from helpers.runs import end_loss, last_checkpoint
 
 trainer.train(resume_from_checkpoint=last_checkpoint(BY_HAND))
 by_hand = [log for log in trainer.state.log_history if "loss" in log]
@@ -525,7 +526,7 @@ pd.DataFrame({name: seen_and_novel(name) for name in records}).T
 # unlikely under "equally good".
 
 # %%
-from helpers.evaluation import mcnemar
+from helpers.statistics import mcnemar
 
 for name in (e.name for e in INEQUALITY_EXPERIMENTS):
     print(f"{name} vs baseline, val:       {mcnemar(records[name], records['baseline'])}")
@@ -745,7 +746,7 @@ print("val_novel:", mcnemar(novel_records["Model C"], novel_records[no_dropout.n
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 4 (try it first)
-from helpers.evaluation import wilson_interval
+from helpers.statistics import wilson_interval
 
 low, high = wilson_interval(20, 40)
 print(f"20/40 -> [{low:.3f}, {high:.3f}]: {high - low:.2f} wide")

@@ -60,26 +60,26 @@ if "google.colab" in sys.modules:
     setup_colab(course, mount_drive=USE_DRIVE)
 
 # %%
-from helpers.runtime import start_notebook
+from helpers.notebook import start_notebook
 
 profile, RUN = start_notebook("03_aime")
 
 # %% [markdown]
 # ## What this notebook costs on a T4
 #
-# Estimates, not measurements (`helpers.budget` states its assumptions), and always **for a free
+# Estimates, not measurements (`helpers.plans.t4` states its assumptions), and always **for a free
 # Colab T4 at the colab sizes**: the report's 890 / 60 / 30 split, two epochs at
 # `max_seq_length = 4096`, and token counts measured once on the hub's data with the Qwen2.5
-# tokenizer (`helpers.aime_budget.HUB_TOKENS`). In the smoke profile this table still describes
+# tokenizer (`helpers.plans.aime.HUB_TOKENS`). In the smoke profile this table still describes
 # a T4, not the CPU run in front of you. Generating long answers is the expensive part; each
 # evaluation is an upper bound (every batch runs to the token limit), and the progress bars
 # show your real rate. Runtime → Run all also runs the exercises' hidden solutions (the last
 # row): stop before them if you want to try the exercises yourself first.
 
 # %%
-from helpers.aime_budget import aime_sections
-from helpers.budget import budget_table
 from helpers.experiments import AIME_RUN
+from helpers.plans.aime import aime_sections
+from helpers.plans.t4 import budget_table
 
 EVAL_BATCH = 16  # prompts generated together on a T4 (section 4); the smoke profile uses 4
 ASK_TOKENS = 1536  # new tokens for your own question (section 10): ask() loads 2,048 positions
@@ -93,9 +93,9 @@ budget_table(aime_sections(AIME_RUN, eval_batch=EVAL_BATCH, ask_tokens=ASK_TOKEN
 # "080 or 081" answer, problems that two sources share): invented problems, not copies.
 
 # %%
-from helpers.aime import FIXTURE_SOURCES, HUB_SOURCES, load_aime
+from helpers.tasks.aime import FIXTURE, HUB_SOURCES, load_aime
 
-sources = profile.pick(HUB_SOURCES, FIXTURE_SOURCES)
+sources = profile.pick(HUB_SOURCES, FIXTURE)
 collections = {
     "1983-2024 (CSV, answers only)": load_aime(sources["aime_1983_2024"], "aime_1983_2024"),
     "2022-2024 (AIMO, with solutions)": load_aime(sources["aimo_validation"], "aimo_validation"),
@@ -127,7 +127,7 @@ print(csv_problems[0])
 # solutions are spread through training rather than bunched at the end.
 
 # %%
-from helpers.aime import aime_splits
+from helpers.tasks.aime_splits import aime_splits
 
 splits = aime_splits(sources)
 print(splits.report, "\n")
@@ -147,10 +147,10 @@ for name in ("train", "validation", "test"):
 # signed by their authors ("~username"), each boxing the answer. Trained on that, the model
 # would learn to solve each problem several times and sign its work. So the target keeps the
 # **first solution only**, without signatures, its box unwrapped, so that the one box left is the
-# final line (`helpers.aime_solutions.clean_solution`):
+# final line (`helpers.tasks.aime_solutions.clean_solution`):
 
 # %%
-from helpers.aime_solutions import clean_solution
+from helpers.tasks.aime_solutions import clean_solution
 
 solved = [p for p in splits.train if p.solution]
 several = [p for p in solved if p.solution.count("\\boxed") > 1]  # several solutions, mostly
@@ -174,9 +174,9 @@ assert all(p.target.count("\\boxed") == 1 for p in splits.train)  # one box: the
 # of all the training examples would be cut:
 
 # %%
-from helpers.aime_budget import HUB_TOKENS
 from helpers.models import load_tokenizer
-from helpers.tasks import AIME
+from helpers.plans.aime import HUB_TOKENS
+from helpers.tasks.aime import AIME
 
 tokenizer = load_tokenizer(profile)
 
@@ -214,8 +214,10 @@ print(
 # file keyed by the model, prompt and budget, so a changed setting never reads old results.
 
 # %%
-from helpers.evaluation import EvalSettings, evaluate_model, generation_budget, summarise
-from helpers.models import model_positions, model_source
+from helpers.checkpoints import model_positions
+from helpers.evaluation import EvalSettings, evaluate_model, generation_budget
+from helpers.models import model_source
+from helpers.statistics import summarise
 
 validation = [p.row() for p in splits.validation]
 test = [p.row() for p in splits.test]
@@ -303,7 +305,7 @@ plot_error_types({name: summarise(recs) for name, recs in all_records.items()})
 # The report's test result was 3/30 before and 3/30 after. Its 95% interval:
 
 # %%
-from helpers.evaluation import wilson_interval
+from helpers.statistics import wilson_interval
 
 for correct in (3, 5, 8):
     low, high = wilson_interval(correct, 30)
@@ -320,7 +322,7 @@ assert low3 < 5 / 30 < high3  # 5/30 lies inside the interval of 3/30
 # does that comparison: it counts only the problems one model solved and the other did not.
 
 # %%
-from helpers.evaluation import mcnemar
+from helpers.statistics import mcnemar
 
 for split, group in (("validation", records), ("test", test_records)):
     print(f"tuned vs baseline, {split}: {mcnemar(group['AIME r=64'], group['baseline'])}")
@@ -364,8 +366,8 @@ for split, group in (("validation", records), ("test", test_records)):
 # First, are the two baselines even different? Both with their 95% intervals:
 
 # %%
-from helpers.aime_budget import HUB_SIZES
-from helpers.evaluation import wilson_interval
+from helpers.plans.aime import HUB_SIZES
+from helpers.statistics import wilson_interval
 
 report = AIME_RUN.reported
 baselines = {  # the report's share and its n

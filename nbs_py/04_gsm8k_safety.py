@@ -66,7 +66,7 @@ if "google.colab" in sys.modules:
     setup_colab(course, mount_drive=USE_DRIVE)
 
 # %%
-from helpers.runtime import start_notebook
+from helpers.notebook import start_notebook
 
 profile, RUN = start_notebook("04_gsm8k_safety")
 
@@ -89,15 +89,14 @@ profile, RUN = start_notebook("04_gsm8k_safety")
 # The table is an **estimate** for a free Colab T4 at these sizes, whichever profile prints it
 # (CI's smoke profile runs tiny stand-ins): training from the tokens it processes, generation
 # from its decoding steps, each batch assumed to run to its token limit (an upper bound), model
-# loading at an assumed half minute. The assumptions are in `helpers/budget.py`,
-# `helpers.safety.judge_minutes` and `helpers.gsm8k_budget.GSM8KPlan`; token counts are the mean
-# of real training examples (`helpers.gsm8k.MEASURED_TOKENS`; section 1 measures them again).
+# loading at an assumed half minute. The assumptions are in `helpers/plans/t4.py` and
+# `helpers.plans.gsm8k_safety.GSM8KPlan`; token counts are the mean of real training examples
+# (`helpers.plans.gsm8k_safety.MEASURED_TOKENS`; section 1 measures them again).
 
 # %%
-from helpers.budget import budget_table
-from helpers.experiments import hayes_run
-from helpers.gsm8k import MEASURED_TOKENS
-from helpers.gsm8k_budget import GSM8KPlan
+from helpers.hayes import hayes_run
+from helpers.plans.gsm8k_safety import MEASURED_TOKENS, GSM8KPlan
+from helpers.plans.t4 import budget_table
 
 EXEMPLARS_IN_TRAINING = False  # True: the exemplars in every training prompt too (4x tokens)
 TRAIN_ROWS = 1500  # of 7,065 training problems: cut so the plan fits two T4 hours
@@ -113,19 +112,27 @@ budget
 # %% [markdown]
 # ## 1 · GSM8K: exemplars, validation, training, test
 #
-# The training split is cut three ways by `helpers.gsm8k.split_train`: its first 8 rows are
+# The training split is cut three ways by `helpers.tasks.gsm8k.split_train`: its first 8 rows are
 # the **fixed exemplars** (always the same ones, never from test); 400 of the rest (4 in the
 # smoke profile), drawn with a seed, are the **validation** split that compares runs; the
 # others **train** (no question text in two parts; the tests check it). The test split is
 # touched once, at the end, for the run chosen on validation and for the base model.
 
 # %%
-from helpers.gsm8k import FIXTURE_FILES, GSM8K_SYSTEM, few_shot_examples, load_gsm8k, split_train
+from helpers.tasks.gsm8k import (
+    FIXTURE as GSM8K_FIXTURE,
+)
+from helpers.tasks.gsm8k import (
+    GSM8K_SYSTEM,
+    few_shot_exemplars,
+    load_gsm8k,
+    split_train,
+)
 
-train = load_gsm8k("train", profile.pick(None, FIXTURE_FILES["train"]))
-test = load_gsm8k("test", profile.pick(None, FIXTURE_FILES["test"]))
+train = load_gsm8k("train", profile.pick(None, GSM8K_FIXTURE["train"]))
+test = load_gsm8k("test", profile.pick(None, GSM8K_FIXTURE["test"]))
 split = split_train(train, n_exemplars=8, n_validation=profile.pick(PLAN.validation, 4))
-EXEMPLARS = few_shot_examples(train, 8)
+EXEMPLARS = few_shot_exemplars(train, 8)
 train_rows = split.training[: profile.n(TRAIN_ROWS)]  # a seeded subset: the split is shuffled
 validation = split.validation
 test_rows = test[: profile.n(PLAN.test, smoke=8)]
@@ -141,14 +148,13 @@ print(EXEMPLARS[0][0], "\n", EXEMPLARS[0][1])
 # profile counts its fixture with a tiny tokenizer, numbers that mean nothing.
 
 # %%
-from helpers.experiments import QWEN_15B
-from helpers.gsm8k import mean_training_tokens
+from helpers.hayes import QWEN_15B
 from helpers.models import load_tokenizer
-from helpers.tasks import gsm8k_task
+from helpers.tasks.gsm8k import gsm8k_task
 
 counting = load_tokenizer(profile, QWEN_15B)
 measured = {
-    shots: mean_training_tokens(counting, gsm8k_task(examples=EXEMPLARS[:shots]), split.training)
+    shots: gsm8k_task(exemplars=EXEMPLARS[:shots]).mean_example_tokens(counting, split.training)
     for shots in MEASURED_TOKENS
 }
 TOKENS = profile.pick(measured, MEASURED_TOKENS)  # what the run costs below use
@@ -175,7 +181,7 @@ for shots, mean in measured.items():
 # %%
 import pandas as pd
 
-from helpers.experiments import HAYES_RUNS, RUN_2_ON_15B
+from helpers.hayes import HAYES_RUNS, RUN_2_ON_15B
 
 pd.DataFrame([run.table_row() for run in (*HAYES_RUNS, RUN_2_ON_15B)]).set_index("run")
 
@@ -232,8 +238,8 @@ PLAN.run_table([*HAYES_RUNS, RUN_2_ON_15B], TOKENS)
 # `unsloth/models/loader_utils.py`), and the 1.5B model the same way:
 
 # %%
-from helpers.budget import weights_gib
-from helpers.experiments import PARAMETERS, UNSLOTH_4BIT
+from helpers.hayes import PARAMETERS, UNSLOTH_4BIT
+from helpers.plans.t4 import weights_gib
 
 for hub_id, checkpoint in UNSLOTH_4BIT.items():
     sizes = f"16-bit {weights_gib(PARAMETERS[hub_id], 16):.1f} GiB, 4-bit "
@@ -265,11 +271,13 @@ for hub_id, checkpoint in UNSLOTH_4BIT.items():
 # model stands in for the judge: its verdicts are meaningless, it only exercises the plumbing.
 
 # %%
-from helpers.safety import AILUMINATE_URL, FIXTURE, judge_menu, load_ailuminate, stratified_sample
+from helpers.judges import judge_menu
+from helpers.tasks.ailuminate import AILUMINATE_URL, load_ailuminate, stratified_sample
+from helpers.tasks.ailuminate import FIXTURE as AILUMINATE_FIXTURE
 
 print(judge_menu())  # weights and each judge's batch on this GPU (estimates); a T4 has 15 GB
 JUDGE = "qwen3guard-0.6b"
-prompts = load_ailuminate(profile.pick(AILUMINATE_URL, FIXTURE))
+prompts = load_ailuminate(profile.pick(AILUMINATE_URL, AILUMINATE_FIXTURE))
 safety_rows = stratified_sample(prompts, profile.pick(PLAN.safety_prompts, 8), seed=0)
 print(f"{len(safety_rows)} of {len(prompts)} prompts, hazards:",
       sorted({row["hazard"] for row in safety_rows}))  # fmt: skip
@@ -288,7 +296,7 @@ from helpers.training import train_experiment
 
 results = {}
 for run in RUNS:
-    task = gsm8k_task("strict", examples=EXEMPLARS[: run.train_shots])
+    task = gsm8k_task("strict", exemplars=EXEMPLARS[: run.train_shots])
     folder = RUN / run.folder(len(train_rows))
     results[run.name] = train_experiment(run, task, train_rows, profile, folder)
     print(f"{run.name}: {results[run.name]}")
@@ -321,7 +329,7 @@ def base_name(run):
 
 
 def evaluate(run, rows, stem, adapter_dir=None):
-    task = gsm8k_task("strict", examples=EXEMPLARS[: run.shots])
+    task = gsm8k_task("strict", exemplars=EXEMPLARS[: run.shots])
     settings, model = math_settings(run), run.model_name
     return evaluate_model(profile, task, rows, stem, settings, model, adapter_dir)
 
@@ -333,8 +341,8 @@ val |= {run.name: evaluate(run, validation, EVAL / "val", adapters[run.name]) fo
 # Strict first, flexible beside it, each with its 95% interval:
 
 # %%
-from helpers.evaluation import wilson_interval
-from helpers.gsm8k import correct_by_reading
+from helpers.statistics import wilson_interval
+from helpers.tasks.gsm8k import correct_by_reading
 
 
 def readings(records):
@@ -371,9 +379,10 @@ responses = {
 BASE = next(iter(students))  # the first run's untuned model
 
 # %%
+from helpers.judges import load_judge
 from helpers.models import free_memory
 from helpers.runtime import peak_gpu_memory
-from helpers.safety import judge_responses, load_judge, safety_by_hazard, safety_rate
+from helpers.safety import judge_responses, safety_by_hazard, safety_rate
 
 judge = load_judge(profile, JUDGE)
 verdicts = {  # each file is keyed by the judge and the very responses it read
@@ -414,7 +423,7 @@ results_table = pd.DataFrame({name: summary(name) for name in val}).T
 results_table
 
 # %%
-from helpers.experiments import HAYES_BASELINES
+from helpers.hayes import HAYES_BASELINES
 from helpers.plots import plot_tradeoff
 
 
@@ -458,7 +467,7 @@ print("judge:", verdict["label"], verdict["categories"], "refusal:", verdict["re
 # got right and the other wrong say which is better.
 
 # %%
-from helpers.evaluation import mcnemar, summarise
+from helpers.statistics import mcnemar, summarise
 
 chosen = max(RUNS, key=lambda run: summarise(val[run.name]).accuracy)
 test_records = {
@@ -504,7 +513,7 @@ from safetensors.torch import load_file
 run_9 = hayes_run("9", EXEMPLARS_IN_TRAINING)
 step_rows = train_rows[: run_9.batch_size * run_9.grad_accum]  # one optimizer step's rows
 one_step = train_experiment(
-    run_9, gsm8k_task("strict", examples=EXEMPLARS[: run_9.train_shots]),
+    run_9, gsm8k_task("strict", exemplars=EXEMPLARS[: run_9.train_shots]),
     step_rows, profile, RUN / f"one_step_{run_9.folder(len(step_rows))}", max_steps=1,
 )  # fmt: skip
 weights = load_file(one_step.adapter_dir / "adapter_model.safetensors")
@@ -548,7 +557,7 @@ if "base 1.5B" in verdicts:
 # Table 1's reference baselines are thresholds, not runs: quoted, with nothing of ours beside.
 
 # %%
-from helpers.experiments import hayes_reported
+from helpers.hayes import hayes_reported
 from helpers.report import Reported, seed_vs_yours
 
 
@@ -598,7 +607,7 @@ from helpers.evaluation import ask
 QUESTION = "A baker makes 3 batches of 24 rolls and sells all but 17. How many rolls does he sell?"
 answers = ask(
     profile,
-    gsm8k_task("strict", examples=EXEMPLARS[: chosen.shots]),
+    gsm8k_task("strict", exemplars=EXEMPLARS[: chosen.shots]),
     QUESTION,
     {"base": None, chosen.name: adapters[chosen.name]},
     max_new_tokens=profile.n(512, smoke=16),
@@ -618,8 +627,8 @@ pd.DataFrame(answers).set_index("model")
 # are estimates from the parameter count. Colab only: the export needs a GPU.
 
 # %%
-from helpers.budget import weights_gib
 from helpers.export import export_model
+from helpers.plans.t4 import weights_gib
 
 EXPORT = False  # True (Colab): merged 16-bit weights and a GGUF file, in /content/export
 merged, gguf = weights_gib(chosen.parameters, bits=16), weights_gib(chosen.parameters, bits=5)

@@ -62,7 +62,7 @@ if "google.colab" in sys.modules:
 
     setup_colab(course, mount_drive=USE_DRIVE)
 # %%
-from helpers.runtime import start_notebook
+from helpers.notebook import start_notebook
 
 profile, RUN = start_notebook("05_grpo_inequalities")
 
@@ -70,18 +70,18 @@ profile, RUN = start_notebook("05_grpo_inequalities")
 # ## 0 · What this notebook costs on a T4
 #
 # An **estimate** at the Colab sizes (even in CI's smoke profile; assumptions in
-# `helpers/budget.py`). GRPO's cost is mostly *generation*: every step samples 4 prompts × 8
+# `helpers/plans/t4.py`). GRPO's cost is mostly *generation*: every step samples 4 prompts × 8
 # answers of up to 256 tokens before it can learn from them.
 
 # %%
-from helpers.budget import (
+from helpers.experiments import GRPO_RUN, MODEL_D
+from helpers.plans.t4 import (
     COMPILE_MINUTES,
     LOAD_MINUTES,
     budget_table,
     generate_minutes,
     train_minutes,
 )
-from helpers.experiments import GRPO_RUN, MODEL_D
 
 answer_tokens = 256  # at most, per sampled answer
 samples = GRPO_RUN.max_steps * GRPO_RUN.prompts_per_step * GRPO_RUN.num_generations
@@ -151,7 +151,7 @@ print(RL)
 
 # %%
 from helpers.rewards import correctness_reward, format_reward
-from helpers.tasks import INEQUALITIES
+from helpers.tasks.inequalities import INEQUALITIES
 
 correct, well_formed = correctness_reward(INEQUALITIES), format_reward()
 row = rl_rows[0]
@@ -286,7 +286,8 @@ print(f"GRPO: {grpo}\nSFT:  {sft}")
 # %%
 import pandas as pd
 
-from helpers.evaluation import evaluate_model, mcnemar, summarise
+from helpers.evaluation import evaluate_model
+from helpers.statistics import mcnemar, summarise
 
 models = {"Model D (start)": START, "GRPO": grpo.adapter_dir, "SFT, same tokens": sft.adapter_dir}
 records = {split: {} for split in ("val_novel", "val")}

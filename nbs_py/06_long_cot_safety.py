@@ -67,7 +67,7 @@ if "google.colab" in sys.modules:
 
     setup_colab(course, mount_drive=USE_DRIVE)
 # %%
-from helpers.runtime import start_notebook
+from helpers.notebook import start_notebook
 
 profile, RUN = start_notebook("06_long_cot_safety")
 
@@ -75,22 +75,23 @@ profile, RUN = start_notebook("06_long_cot_safety")
 # ## 0 · What this notebook costs on a T4
 #
 # An **estimate** for a free Colab T4 at the sizes below, whichever profile prints it (the
-# assumptions are in `helpers/budget.py`; the training examples' lengths are assumed here and
+# assumptions are in `helpers/plans/t4.py`; the training examples' lengths are assumed here and
 # measured in section 1: Sky-T1's records average about 16 KB, so the traces that fit 4,096
 # tokens are its shorter half, about 3,000 tokens). The long-chain-of-thought run dominates
 # training; evaluation dominates overall, since every model may answer up to 1,024 tokens.
 
 # %%
-from helpers.budget import (
+from helpers.hayes import LONG_COT_RUNS, QWEN_15B
+from helpers.judges import DEFAULT_JUDGE, JUDGES
+from helpers.plans.t4 import (
     COMPILE_MINUTES,
     LOAD_MINUTES,
     budget_table,
     generate_minutes,
+    judge_minutes,
     train_minutes,
 )
-from helpers.experiments import LONG_COT_RUNS, QWEN_15B
-from helpers.gsm8k import VALIDATION
-from helpers.safety import judge_minutes
+from helpers.tasks.gsm8k import VALIDATION
 
 SAFETY_PROMPTS = 240  # notebook 04's safety sample (and its validation split, VALIDATION)
 ASSUMED_TOKENS = {"final": 150, "target": 250, "long_cot": 3000}  # a training example, about
@@ -106,7 +107,7 @@ sections[f"math: {models} models x {VALIDATION} problems (at most)"] = (
 sections[f"safety: {models} models x {SAFETY_PROMPTS} prompts (at most)"] = (
     models * generate_minutes(SAFETY_PROMPTS, 512, 32), memory)  # fmt: skip
 sections[f"judge: {models * SAFETY_PROMPTS} verdicts"] = (
-    judge_minutes(models * SAFETY_PROMPTS),
+    judge_minutes(models * SAFETY_PROMPTS, JUDGES[DEFAULT_JUDGE]),
     memory,
 )
 loads = len(LONG_COT_RUNS) + 2 * models + 1  # each run, each model's math and safety, the judge
@@ -118,25 +119,25 @@ budget
 # %% [markdown]
 # ## 1 · Three targets for the same kind of problem
 #
-# The GSM8K split is notebook 04's (`helpers.gsm8k.split_train`: the 8 exemplars and 400
+# The GSM8K split is notebook 04's (`helpers.tasks.gsm8k.split_train`: the 8 exemplars and 400
 # validation problems held out of the training split). The first two runs train on the same
 # 300 training problems, answered by the **final number** alone (`#### N`) or by GSM8K's own
 # **worked solution** (a few short steps). The third needs long reasoning traces, which GSM8K
 # does not have: it trains on 300 math problems of a public long chain-of-thought data set,
-# each trace ending in the same `#### N` line (`helpers/long_cot.py` says which data set,
+# each trace ending in the same `#### N` line (`helpers/tasks/long_cot.py` says which data set,
 # its licence, and which records it keeps). Only the kind of problem is the same there, not the
 # problems themselves: a limit of this design, said again in section 6.
 
 # %%
-from helpers.gsm8k import FIXTURE_FILES, load_gsm8k, split_train
-from helpers.long_cot import FIXTURE as LONG_COT_FIXTURE
-from helpers.long_cot import LICENCE, LONG_COT_SOURCE, load_long_cot, select
 from helpers.models import load_tokenizer
-from helpers.tasks import gsm8k_task
+from helpers.tasks.gsm8k import FIXTURE as GSM8K_FIXTURE
+from helpers.tasks.gsm8k import gsm8k_task, load_gsm8k, split_train
+from helpers.tasks.long_cot import FIXTURE as LONG_COT_FIXTURE
+from helpers.tasks.long_cot import LICENCE, LONG_COT_SOURCE, load_long_cot, select
 
 TASK = gsm8k_task("strict")  # no exemplars: the target is all the model is shown
 N = profile.n(LONG_COT_RUNS[0].train_size, smoke=4)
-train = load_gsm8k("train", profile.pick(None, FIXTURE_FILES["train"]))
+train = load_gsm8k("train", profile.pick(None, GSM8K_FIXTURE["train"]))
 split = split_train(train, n_exemplars=8, n_validation=profile.pick(VALIDATION, 4))
 validation, gsm8k_rows = split.validation, split.training[:N]
 final_rows = [row | {"final": f"#### {row['answer']}"} for row in gsm8k_rows]
@@ -189,7 +190,8 @@ for name, result in results.items():
 # %%
 import pandas as pd
 
-from helpers.evaluation import EvalSettings, evaluate_model, mcnemar, summarise
+from helpers.evaluation import EvalSettings, evaluate_model
+from helpers.statistics import mcnemar, summarise
 
 EVAL = RUN / "eval"
 settings = EvalSettings(
@@ -217,20 +219,14 @@ pd.DataFrame(
 # counts as "right", so each run can be paired with the untuned model prompt by prompt.
 
 # %%
+from helpers.judges import load_judge
 from helpers.models import free_memory
-from helpers.safety import (
-    AILUMINATE_URL,
-    FIXTURE,
-    judge_responses,
-    load_ailuminate,
-    load_judge,
-    respond_with_model,
-    safety_rate,
-    stratified_sample,
-)
+from helpers.safety import judge_responses, respond_with_model, safety_rate
+from helpers.tasks.ailuminate import AILUMINATE_URL, load_ailuminate, stratified_sample
+from helpers.tasks.ailuminate import FIXTURE as AILUMINATE_FIXTURE
 
 JUDGE = "qwen3guard-0.6b"
-prompts = load_ailuminate(profile.pick(AILUMINATE_URL, FIXTURE))
+prompts = load_ailuminate(profile.pick(AILUMINATE_URL, AILUMINATE_FIXTURE))
 safety_rows = stratified_sample(prompts, profile.pick(SAFETY_PROMPTS, 8), seed=0)
 answering = EvalSettings(max_new_tokens=profile.n(512, smoke=8), batch_size=profile.n(32, smoke=8))
 responses = {
@@ -267,7 +263,7 @@ pd.DataFrame(
 # dashed lines are the paper's reference baselines.
 
 # %%
-from helpers.experiments import HAYES_BASELINES, HAYES_RUNS
+from helpers.hayes import HAYES_BASELINES, HAYES_RUNS
 from helpers.plots import plot_tradeoff
 
 points, intervals, quoted = {}, {}, {}

@@ -5,23 +5,20 @@ import types
 
 import pytest
 
-from helpers.aime import (
-    FIXTURE_SOURCES,
+from helpers.files import read_csv, read_jsonl
+from helpers.plans.aime import HUB_SIZES, HUB_TOKENS, SOLVED
+from helpers.runtime import REPO_ROOT
+from helpers.tasks.aime import (
+    AIME,
+    FIXTURE,
     HUB_SOURCES,
     PARTS,
     AimeProblem,
-    aime_splits,
-    check_disjoint,
     load_aime,
-    merge,
     parse_answers,
-    split_name,
 )
-from helpers.aime_budget import HUB_SIZES, HUB_TOKENS, SOLVED
-from helpers.aime_solutions import clean_solution, is_signature, unbox
-from helpers.files import read_csv, read_jsonl
-from helpers.runtime import REPO_ROOT
-from helpers.tasks import AIME
+from helpers.tasks.aime_solutions import clean_solution, is_signature, unbox
+from helpers.tasks.aime_splits import aime_splits, check_disjoint, merge, split_name
 
 REAL = REPO_ROOT.parent / "shared" / "data" / "real" / "aime"
 REAL_SOURCES = {
@@ -29,8 +26,8 @@ REAL_SOURCES = {
     "aimo_validation": REAL / "aimo-validation-aime.jsonl",
     "aime_2025": {"I": REAL / "aime2025-I.jsonl", "II": REAL / "aime2025-II.jsonl"},
 }
-CSV = FIXTURE_SOURCES["aime_1983_2024"]
-PART_II = FIXTURE_SOURCES["aime_2025"]["II"]
+CSV = FIXTURE["aime_1983_2024"]
+PART_II = FIXTURE["aime_2025"]["II"]
 HEADER = "ID,Year,Problem Number,Question,Answer,Part\r\n"  # the CSV's, CRLF line end
 
 
@@ -49,7 +46,7 @@ def test_fixtures_keep_the_real_files_quirks():
     raw = CSV.read_bytes()
     assert b"\r\n" in raw and not raw.endswith(b"\n")  # CRLF, no trailing newline
     assert b"080 or 081 (both were accepted)" in raw
-    aimo = [json.loads(line) for line in FIXTURE_SOURCES["aimo_validation"].open()]
+    aimo = [json.loads(line) for line in FIXTURE["aimo_validation"].open()]
     assert isinstance(aimo[0]["id"], int) and "035" != aimo[3]["answer"] == "35"
 
 
@@ -64,7 +61,7 @@ def test_csv_loader_reads_parts_numbers_and_multi_answers():
 
 
 def test_aimo_loader_reads_year_part_number_from_the_url():
-    problems = load_aime(FIXTURE_SOURCES["aimo_validation"], "aimo_validation")
+    problems = load_aime(FIXTURE["aimo_validation"], "aimo_validation")
     assert [p.key for p in problems][:2] == [(2022, "I", 1), (2022, "II", 8)]
     assert problems[0].answers == {33} and problems[3].answers == {35}
     assert all(p.solution for p in problems)
@@ -103,8 +100,8 @@ def test_an_unknown_kind_names_the_kinds():
 
 
 def test_hub_sources_are_read_by_id_config_and_split(monkeypatch):
-    local = {HUB_SOURCES[k]: FIXTURE_SOURCES[k] for k in ("aime_1983_2024", "aimo_validation")}
-    local |= {HUB_SOURCES["aime_2025"][p]: FIXTURE_SOURCES["aime_2025"][p] for p in PARTS}
+    local = {HUB_SOURCES[k]: FIXTURE[k] for k in ("aime_1983_2024", "aimo_validation")}
+    local |= {HUB_SOURCES["aime_2025"][p]: FIXTURE["aime_2025"][p] for p in PARTS}
     calls = []
 
     def load_dataset(hub_id, config, split):
@@ -122,12 +119,12 @@ def test_hub_sources_are_read_by_id_config_and_split(monkeypatch):
         ("opencompass/AIME2025", "AIME2025-I", "test"),
         ("opencompass/AIME2025", "AIME2025-II", "test"),
     ]
-    assert splits.counts() == aime_splits(FIXTURE_SOURCES).counts()
+    assert splits.counts() == aime_splits(FIXTURE).counts()
     assert {p.source for p in splits.test if p.part == "II"} == {"opencompass/AIME2025:AIME2025-II"}
 
 
 def test_sources_of_another_shape_name_the_shape_needed():
-    old_shape = FIXTURE_SOURCES | {"aime_2025": list(FIXTURE_SOURCES["aime_2025"].values())}
+    old_shape = FIXTURE | {"aime_2025": list(FIXTURE["aime_2025"].values())}
     with pytest.raises(
         ValueError, match=r"shape of HUB_SOURCES, aime_2025 \{'I': ..., 'II': ...\}"
     ):
@@ -171,7 +168,7 @@ def test_missing_column_names_the_columns_needed(tmp_path):
 
 
 def test_a_later_row_without_a_column_names_that_row(tmp_path):
-    rows = [json.loads(line) for line in FIXTURE_SOURCES["aimo_validation"].open()]
+    rows = [json.loads(line) for line in FIXTURE["aimo_validation"].open()]
     del rows[2]["url"]
     path = write(tmp_path, "aimo.jsonl", lines(*rows))
     with pytest.raises(ValueError, match=r"aimo\.jsonl row 2: lacks columns \['url'\]"):
@@ -255,8 +252,8 @@ def test_a_2025_part_of_more_than_15_rows_is_refused(tmp_path):
 
 
 def test_one_2025_file_given_as_both_parts_is_refused():
-    part_i = FIXTURE_SOURCES["aime_2025"]["I"]
-    twice = FIXTURE_SOURCES | {"aime_2025": {"I": part_i, "II": part_i}}
+    part_i = FIXTURE["aime_2025"]["I"]
+    twice = FIXTURE | {"aime_2025": {"I": part_i, "II": part_i}}
     with pytest.raises(
         ValueError, match=r"parts I and II are both .*aime2025-I\.jsonl: give each its own"
     ):
@@ -264,9 +261,9 @@ def test_one_2025_file_given_as_both_parts_is_refused():
 
 
 def test_2025_parts_that_share_a_problem_text_are_refused(tmp_path):
-    part_i = FIXTURE_SOURCES["aime_2025"]["I"]
+    part_i = FIXTURE["aime_2025"]["I"]
     copy = write(tmp_path, "aime2025-II.jsonl", part_i.read_text().replace("Find", "FIND  "))
-    copied = FIXTURE_SOURCES | {"aime_2025": {"I": part_i, "II": copy}}
+    copied = FIXTURE | {"aime_2025": {"I": part_i, "II": copy}}
     same = r"2025-I-1 \(aime2025-I\.jsonl, test\) and 2025-II-1 \(aime2025-II\.jsonl, test\)"
     with pytest.raises(ValueError, match=f"{same} are the same problem"):
         aime_splits(copied)
@@ -279,7 +276,7 @@ def test_a_csv_saved_by_excel_with_a_byte_order_mark_loads(tmp_path):
 
 
 def test_a_jsonl_file_with_a_byte_order_mark_loads(tmp_path):
-    aimo = FIXTURE_SOURCES["aimo_validation"]
+    aimo = FIXTURE["aimo_validation"]
     path = write(tmp_path, "bom.jsonl", b"\xef\xbb\xbf" + aimo.read_bytes())
     expected = [p.row() for p in load_aime(aimo, "aimo_validation")]
     assert [p.row() for p in load_aime(path, "aimo_validation")] == expected
@@ -308,7 +305,7 @@ def test_a_source_that_is_no_csv_or_jsonl_file_names_the_fix(tmp_path):
 
 def test_merge_keeps_the_solution_and_every_accepted_answer():
     csv = load_aime(CSV, "aime_1983_2024")
-    aimo = load_aime(FIXTURE_SOURCES["aimo_validation"], "aimo_validation")
+    aimo = load_aime(FIXTURE["aimo_validation"], "aimo_validation")
     merged, report = merge(csv, aimo)
     by_id = {p.id: p for p in merged}
     assert len(merged) == 15 + 5 - 4 and len(report.dropped) == 4
@@ -330,7 +327,7 @@ def test_split_rule_follows_the_seed():
 
 
 def test_fixture_splits_have_the_expected_counts_and_no_overlap():
-    splits = aime_splits(FIXTURE_SOURCES)
+    splits = aime_splits(FIXTURE)
     assert splits.counts() == {"train": 12, "validation": 4, "test": 6}
     assert {p.year for p in splits.validation} == {2020, 2021}
     assert {p.year for p in splits.test} == {2025}
@@ -339,20 +336,20 @@ def test_fixture_splits_have_the_expected_counts_and_no_overlap():
 
 
 def test_training_targets_end_with_the_final_answer_line():
-    for problem in aime_splits(FIXTURE_SOURCES).train:
+    for problem in aime_splits(FIXTURE).train:
         assert problem.target.endswith(f"The final answer is \\boxed{{{problem.answer}}}")
         assert (problem.target != problem.target.splitlines()[-1]) == bool(problem.solution)
 
 
 def test_shuffle_spreads_the_solutions_and_is_seeded():
-    first = [p.id for p in aime_splits(FIXTURE_SOURCES, seed=1).train]
-    assert first == [p.id for p in aime_splits(FIXTURE_SOURCES, seed=1).train]
-    assert first != [p.id for p in aime_splits(FIXTURE_SOURCES, seed=2).train]
+    first = [p.id for p in aime_splits(FIXTURE, seed=1).train]
+    assert first == [p.id for p in aime_splits(FIXTURE, seed=1).train]
+    assert first != [p.id for p in aime_splits(FIXTURE, seed=2).train]
     assert first != sorted(first)
 
 
 def test_a_problem_in_two_splits_is_caught():
-    splits = aime_splits(FIXTURE_SOURCES)
+    splits = aime_splits(FIXTURE)
     twin = AimeProblem(2019, "I", 99, splits.validation[0].problem, frozenset({1}), None, "x")
     splits.train.append(twin)
     with pytest.raises(ValueError, match=r"\(x, train\) and .* validation\) are the same problem"):
@@ -459,7 +456,7 @@ def test_a_solution_without_a_box_or_only_signatures_still_gets_the_final_line()
 
 
 def test_the_fixtures_multi_solution_row_trains_on_its_first_solution():
-    aimo = {p.id: p for p in load_aime(FIXTURE_SOURCES["aimo_validation"], "aimo_validation")}
+    aimo = {p.id: p for p in load_aime(FIXTURE["aimo_validation"], "aimo_validation")}
     assert aimo["2023-I-2"].target == (
         "Note that $7 \\cdot 11 = 77$ and $77 \\cdot 13 = 1001$.\n"
         "So the product is a multiple of $1001$, and the remainder is $000$.\n\n"
@@ -479,7 +476,7 @@ def test_every_real_training_target_has_one_box_and_no_signature():
 @pytest.mark.slow
 @pytest.mark.skipif(not REAL.exists(), reason="the real AIME files live in ../shared/data/real")
 def test_the_budgets_sizes_and_token_counts_are_the_real_datas():
-    from helpers.qwen_offline import qwen25_tokenizer
+    from helpers.local.qwen_offline import qwen25_tokenizer
 
     tokenizer = qwen25_tokenizer()
     splits = aime_splits(REAL_SOURCES)

@@ -79,7 +79,7 @@ def test_colab_branch_passes_only_keywords_the_pinned_unsloth_and_trl_take(drift
     assert not report["problems"], "\n".join(report["problems"])
     assert report["trainer"] == "UnslothSFTTrainer"  # built by Unsloth's patched TRL, on a CPU
     assert report["grpo_trainer"] == "UnslothGRPOTrainer"
-    # helpers.cpu_unsloth rewrites only these two (this process did, in conftest.py): the very
+    # helpers.local.cpu_unsloth rewrites only these two (this process did, in conftest.py): the very
     # code Unsloth's whole PatchFastRL writes, as on a GPU
     ours = Path(os.environ["UNSLOTH_COMPILE_LOCATION"])
     for trainer in ("UnslothSFTTrainer.py", "UnslothGRPOTrainer.py"):
@@ -111,7 +111,7 @@ def test_a_misspelled_keyword_is_reported_with_function_and_pinned_version(drift
 def test_unsloth_maps_the_reports_ids_to_its_prequantised_4bit_checkpoints():
     """Notebook 04 names the checkpoints Unsloth downloads for the paper's model ids with
     load_in_4bit=True (so nothing fetches 15 GB of 16-bit weights): the pinned mapper agrees."""
-    from helpers.experiments import HAYES_RUNS, RUN_2_ON_15B, UNSLOTH_4BIT
+    from helpers.hayes import HAYES_RUNS, RUN_2_ON_15B, UNSLOTH_4BIT
 
     path = Path(importlib.util.find_spec("unsloth").submodule_search_locations[0]) / "models"
     path = path / "mapper.py"

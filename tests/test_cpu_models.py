@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.cpu_models import TINY_MODEL_VERSION, _cached_build
+from helpers.local.cpu_models import TINY_MODEL_VERSION, _cached_build
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,7 +17,7 @@ CHILD = """
 import os, sys, time
 from pathlib import Path
 
-import helpers.cpu_models as cpu_models
+import helpers.local.cpu_models as cpu_models
 
 marks = Path(sys.argv[1])
 

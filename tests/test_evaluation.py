@@ -7,13 +7,12 @@ from helpers.evaluation import (
     evaluate_model,
     generate,
     generation_budget,
-    mcnemar,
-    summarise,
-    wilson_interval,
 )
 from helpers.prompts import render_prompt
 from helpers.results import ResultsFile
-from helpers.tasks import INEQUALITIES, Task
+from helpers.statistics import mcnemar, summarise, wilson_interval
+from helpers.tasks import Task
+from helpers.tasks.inequalities import INEQUALITIES
 
 
 def test_batched_greedy_generation_equals_one_at_a_time(tiny, val_rows):
@@ -144,7 +143,7 @@ def test_changed_budget_prompt_or_exemplars_never_return_the_old_records(
     assert all(r.startswith("48:") for _, r in responses(INEQUALITIES, 48))
     system = INEQUALITIES.with_prompt(system="The answer is an integer.")
     assert all("The answer is an integer." in p for p, _ in responses(system, 24))
-    shots = INEQUALITIES.with_prompt(examples=[("1 + 1?", "\\boxed{2}")])
+    shots = INEQUALITIES.with_prompt(exemplars=[("1 + 1?", "\\boxed{2}")])
     assert all("1 + 1?" in p for p, _ in responses(shots, 24))
     assert len(list(stem.parent.glob("*.jsonl"))) == 4  # one file per setting, none lost
     assert responses(INEQUALITIES, 24) == first
@@ -264,7 +263,7 @@ def test_mcnemar_counts_discordant_items_and_matches_the_binomial_tail():
 
 def test_ask_puts_one_question_to_each_model_and_reads_its_answer(smoke):
     from helpers.evaluation import ask
-    from helpers.tasks import INEQUALITIES
+    from helpers.tasks.inequalities import INEQUALITIES
 
     question = "For how many integers x in [-5, 5] is 2x > 1?"
     answers = ask(smoke, INEQUALITIES, question, {"base": None}, max_new_tokens=4)

@@ -1,5 +1,6 @@
 from dataclasses import replace
 
+from helpers.checkpoints import LoraSettings
 from helpers.experiments import (
     INEQUALITY_EXPERIMENTS,
     MODEL_A,
@@ -8,7 +9,6 @@ from helpers.experiments import (
     MODEL_D,
     format_table,
 )
-from helpers.models import LoraSettings
 
 
 def test_models_carry_the_seeds_hyperparameters():
@@ -45,7 +45,7 @@ def test_table_has_one_aligned_row_per_run():
 def test_the_long_chain_of_thought_runs_differ_only_in_their_target():
     from dataclasses import asdict
 
-    from helpers.experiments import LONG_COT_RUNS, RUN_2_ON_15B
+    from helpers.hayes import LONG_COT_RUNS, RUN_2_ON_15B
 
     varied = {"name", "run", "target", "data"}
     knobs = [{k: v for k, v in asdict(run).items() if k not in varied} for run in LONG_COT_RUNS]

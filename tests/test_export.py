@@ -8,8 +8,9 @@ import torch
 from transformers import AutoModelForCausalLM
 
 import helpers.export
+from helpers.checkpoints import LoraSettings
 from helpers.export import export_model
-from helpers.models import LoraSettings, load_adapter, load_model
+from helpers.models import load_adapter, load_model
 from helpers.runtime import get_profile
 
 TEXT = "<|im_start|>user\nFor how many integers x in [-5, 5] is 2x > 1?<|im_end|>\n"

@@ -1,11 +1,11 @@
 """The offline GPU run's bundle (``benchmarks/gpu/bundle.py``) and script (``check.sh``).
 
 The slow tests need the package index (PyPI), and keep the bundle's downloads under
-``helpers.cpu_models.cache_dir()``. One bundle is built, for the GPU machine's Python (3.12); the
-import check installs its four wheels that are not bound to a Python version (unsloth,
-unsloth_zoo, trl, bitsandbytes) and takes the rest from this environment. Measured here (2 idle
-cores, ``python -m pytest tests/test_gpu_bundle.py -n 0``, empty caches): 13 s to build the
-bundle, 16 s for the subprocess that imports the slimmed Unsloth and builds its
+``helpers.local.cpu_models.cache_dir()``. One bundle is built, for the GPU machine's Python
+(3.12); the import check installs its four wheels that are not bound to a Python version
+(unsloth, unsloth_zoo, trl, bitsandbytes) and takes the rest from this environment. Measured
+here (2 idle cores, ``python -m pytest tests/test_gpu_bundle.py -n 0``, empty caches): 13 s to
+build the bundle, 16 s for the subprocess that imports the slimmed Unsloth and builds its
 ``UnslothSFTTrainer``.
 
 Not run here, by hand only: ``check.sh --until-gpu`` with a Python 3.11 bundle (its header says
@@ -46,7 +46,7 @@ bundle = load_bundle_module()
 def test_emulating_a_t4_turns_bf16_off_on_a_gpu_that_has_it(monkeypatch):
     import torch
 
-    monkeypatch.setattr(runtime, "_cuda_available", lambda: True)
+    monkeypatch.setattr(runtime, "cuda_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *a: (9, 0))  # an H100/H200
     monkeypatch.delenv(runtime.EMULATE_T4_ENV, raising=False)
     assert runtime.supports_bf16()

@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 from helpers.experiments import GRPO_RUN, MODEL_D
 from helpers.grpo import grpo_config, grpo_dataset, load_policy, train_grpo
 from helpers.models import load_tokenizer
-from helpers.tasks import INEQUALITIES
+from helpers.tasks.inequalities import INEQUALITIES
 from helpers.training import sft_config, train_experiment
 
 TINY = replace(

@@ -4,25 +4,24 @@ from pathlib import Path
 
 import pytest
 
-from helpers.gsm8k import (
-    FIXTURE_FILES,
+from helpers.plans.gsm8k_safety import MEASURED_TOKENS
+from helpers.prompts import prompt_completion, render_prompt
+from helpers.tasks.gsm8k import (
+    FIXTURE,
     GSM8K_SYSTEM,
-    MEASURED_TOKENS,
     SIZES,
     correct_by_reading,
     extract_boxed_number,
     extract_flexible,
     extract_strict,
-    few_shot_examples,
+    few_shot_exemplars,
     gold_answer,
+    gsm8k_task,
     load_gsm8k,
-    mean_training_tokens,
     normalise_question,
     parse_number,
     split_train,
 )
-from helpers.prompts import prompt_completion, render_prompt
-from helpers.tasks import gsm8k_task, score_modes
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "gsm8k"
 
@@ -73,7 +72,7 @@ def test_numbers_are_compared_as_numbers_so_trailing_zeros_count_as_correct():
     # lm-eval compares strings and grades "12.00" against "12" as wrong; we compare numbers.
     assert extract_strict("#### 12.00") == 12 and extract_flexible("It costs $12.00.") == 12
     records = [{"gold": 12, "response": "It costs $12.00.\n#### 12.00"}]
-    assert score_modes(records) == {"strict": 1.0, "flexible": 1.0, "boxed": 0.0}
+    assert correct_by_reading(records) == {"strict": (1, 1), "flexible": (1, 1), "boxed": (0, 1)}
 
 
 @pytest.mark.parametrize(
@@ -136,7 +135,7 @@ def test_boxed_extraction():
 
 
 def test_fixture_loader_gives_ids_gold_numbers_and_clean_targets():
-    rows = load_gsm8k("train", FIXTURE_FILES["train"])
+    rows = load_gsm8k("train", FIXTURE["train"])
     assert rows[0]["id"] == "gsm8k-train-0000" and rows[0]["answer"] == 19
     assert rows[4]["answer"] == 1300 and rows[5]["answer"] == -5
     assert all("<<" not in row["target"] for row in rows)
@@ -186,22 +185,22 @@ def test_loader_names_the_file_and_line_of_a_byte_that_is_not_utf8(tmp_path):
 
 
 def test_exemplars_are_fixed_and_come_from_training_only():
-    train = load_gsm8k("train", FIXTURE_FILES["train"])
-    test = load_gsm8k("test", FIXTURE_FILES["test"])
-    shots = few_shot_examples(train, 5)
-    assert shots == few_shot_examples(train, 5) and len(shots) == 5
+    train = load_gsm8k("train", FIXTURE["train"])
+    test = load_gsm8k("test", FIXTURE["test"])
+    shots = few_shot_exemplars(train, 5)
+    assert shots == few_shot_exemplars(train, 5) and len(shots) == 5
     assert {q for q, _ in shots}.isdisjoint(row["question"] for row in test)
-    assert few_shot_examples(train, 0) == []
+    assert few_shot_exemplars(train, 0) == []
     with pytest.raises(ValueError, match="never from test"):
-        few_shot_examples(test, 2)
+        few_shot_exemplars(test, 2)
     with pytest.raises(ValueError, match="training split has 24 rows"):
-        few_shot_examples(train, 25)
+        few_shot_exemplars(train, 25)
 
 
 def test_few_shot_prompt_is_identical_between_training_and_evaluation(tiny):
     _, tokenizer = tiny
-    train = load_gsm8k("train", FIXTURE_FILES["train"])
-    shots, row = few_shot_examples(train, 8), train[10]
+    train = load_gsm8k("train", FIXTURE["train"])
+    shots, row = few_shot_exemplars(train, 8), train[10]
     example = prompt_completion(row["question"], row["target"], GSM8K_SYSTEM, shots)
     text = tokenizer.apply_chat_template(example["prompt"] + example["completion"], tokenize=False)
     prompt = render_prompt(tokenizer, row["question"], GSM8K_SYSTEM, shots)
@@ -246,11 +245,11 @@ def _assert_disjoint(split):
 
 
 def test_split_holds_out_exemplars_and_validation_with_no_shared_id_or_question():
-    train = load_gsm8k("train", FIXTURE_FILES["train"])
+    train = load_gsm8k("train", FIXTURE["train"])
     split = split_train(train, n_exemplars=8, n_validation=4)
     assert (len(split.exemplars), len(split.validation), len(split.training)) == (8, 4, 12)
-    assert split.exemplars == train[:8]  # the fixed exemplars, as few_shot_examples takes them
-    assert [(r["question"], r["target"]) for r in split.exemplars] == few_shot_examples(train, 8)
+    assert split.exemplars == train[:8]  # the fixed exemplars, as few_shot_exemplars takes them
+    assert [(r["question"], r["target"]) for r in split.exemplars] == few_shot_exemplars(train, 8)
     _assert_disjoint(split)
     assert sorted(r["id"] for r in (*split.validation, *split.training)) == [
         r["id"] for r in train[8:]
@@ -288,27 +287,27 @@ def test_real_split_is_8_400_and_7065_with_nothing_shared():
 
 @pytest.mark.skipif(not REAL.exists(), reason="the real GSM8K files live in ../shared/data/real")
 def test_measured_token_means_are_those_of_the_real_data_with_qwens_tokenizer():
-    from helpers.qwen_offline import qwen25_tokenizer
+    from helpers.local.qwen_offline import qwen25_tokenizer
 
     tokenizer = qwen25_tokenizer()
     train = load_gsm8k("train", REAL / "train.jsonl")
-    rows, shots = split_train(train).training, few_shot_examples(train, 8)
+    rows, shots = split_train(train).training, few_shot_exemplars(train, 8)
     for k, mean in MEASURED_TOKENS.items():
-        task = gsm8k_task(examples=shots[:k])
-        assert round(mean_training_tokens(tokenizer, task, rows)) == mean, k
+        task = gsm8k_task(exemplars=shots[:k])
+        assert round(task.mean_example_tokens(tokenizer, rows)) == mean, k
 
 
-def test_mean_training_tokens_counts_the_whole_rendered_example(tiny):
+def test_mean_example_tokens_counts_the_whole_rendered_example(tiny):
     _, tokenizer = tiny
-    train = load_gsm8k("train", FIXTURE_FILES["train"])
-    task, rows = gsm8k_task(examples=few_shot_examples(train, 2)), train[8:11]
+    train = load_gsm8k("train", FIXTURE["train"])
+    task, rows = gsm8k_task(exemplars=few_shot_exemplars(train, 2)), train[8:11]
     expected = [
-        len(tokenizer(render_prompt(tokenizer, r["question"], GSM8K_SYSTEM, task.examples)
+        len(tokenizer(render_prompt(tokenizer, r["question"], GSM8K_SYSTEM, task.exemplars)
                       + r["target"] + "<|im_end|>\n", add_special_tokens=False).input_ids)
         for r in rows
     ]  # fmt: skip
-    assert mean_training_tokens(tokenizer, task, rows) == pytest.approx(sum(expected) / 3)
-    assert mean_training_tokens(tokenizer, gsm8k_task(), rows) < sum(expected) / 3
+    assert task.mean_example_tokens(tokenizer, rows) == pytest.approx(sum(expected) / 3)
+    assert gsm8k_task().mean_example_tokens(tokenizer, rows) < sum(expected) / 3
 
 
 def test_each_reading_is_counted_on_its_own():

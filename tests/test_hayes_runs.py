@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from helpers.budget import QWEN_7B_PARAMETERS, QWEN_15B_PARAMETERS, budget_table
-from helpers.experiments import (
+from helpers.hayes import (
     HAYES_N,
     HAYES_RUNS,
-    OPTIMIZER,
+    OPTIMIZER_NAME,
     PARAMETERS,
     QWEN_7B,
     QWEN_15B,
@@ -19,10 +18,10 @@ from helpers.experiments import (
     hayes_reported,
     hayes_run,
 )
-from helpers.gsm8k import FIXTURE_FILES, MEASURED_TOKENS, few_shot_examples, load_gsm8k
-from helpers.gsm8k_budget import GSM8KPlan
 from helpers.models import load_adapter, load_model
-from helpers.tasks import gsm8k_task
+from helpers.plans.gsm8k_safety import MEASURED_TOKENS, GSM8KPlan
+from helpers.plans.t4 import budget_table
+from helpers.tasks.gsm8k import FIXTURE, few_shot_exemplars, gsm8k_task, load_gsm8k
 from helpers.training import train_experiment
 
 
@@ -32,8 +31,8 @@ def quick(run):
 
 def train_briefly(run, smoke, folder):
     """Three optimizer steps of ``run`` on the GSM8K fixture, with its exemplars in training."""
-    train = load_gsm8k("train", FIXTURE_FILES["train"])
-    task = gsm8k_task("strict", examples=few_shot_examples(train, run.train_shots))
+    train = load_gsm8k("train", FIXTURE["train"])
+    task = gsm8k_task("strict", exemplars=few_shot_exemplars(train, run.train_shots))
     return train_experiment(quick(run), task, train[8:], smoke, folder, max_steps=3, save_steps=99)
 
 
@@ -84,7 +83,7 @@ def test_the_same_steps_with_dropout_point_one_do_move_lora_b(smoke, tmp_path):
 
 def test_run_table_marks_what_the_report_does_not_state():
     row = hayes_run("6").table_row()
-    assert row["batch"] == "4x4 (ours)" and row["optimizer"] == f"{OPTIMIZER} (ours)"
+    assert row["batch"] == "4x4 (ours)" and row["optimizer"] == f"{OPTIMIZER_NAME} (ours)"
     assert row["exemplars in training"] == "no (ours)"
     assert hayes_run("6", exemplars_in_training=True).table_row()["exemplars in training"] == (
         "yes (ours)"
@@ -99,7 +98,7 @@ def test_the_optimizer_the_table_names_is_the_one_training_uses(smoke, tmp_path)
     from helpers.training import sft_config
 
     config = sft_config(hayes_run("6"), tmp_path, smoke)
-    assert str(config.optim).lower().endswith("adamw_torch") and OPTIMIZER == "AdamW"
+    assert str(config.optim).lower().endswith("adamw_torch") and OPTIMIZER_NAME == "AdamW"
 
 
 def test_exemplars_in_training_is_a_setting_and_evaluation_keeps_its_shots():
@@ -135,8 +134,15 @@ def test_run_table_prices_every_run_with_7b_runs_dearer():
     assert table.loc["1", "4-bit weights GiB"] == 3.5
 
 
-def test_parameters_are_the_budgets():
-    assert PARAMETERS == {QWEN_15B: QWEN_15B_PARAMETERS, QWEN_7B: QWEN_7B_PARAMETERS}
+def test_the_budgets_1_5b_parameter_count_is_the_real_architectures():
+    """Qwen2.5-Math-1.5B's exact configuration, counted by PEFT's counter on weightless meta
+    tensors (no download), holds the parameters the 1.5B runs are priced by."""
+    from helpers.checkpoints import LoraSettings
+    from helpers.local.qwen_offline import qwen25_math_config
+    from helpers.models import lora_parameter_counts
+
+    _, base = lora_parameter_counts(qwen25_math_config(), LoraSettings(8, 16))
+    assert PARAMETERS[QWEN_15B] == pytest.approx(base, rel=0.01)
 
 
 def test_reported_numbers_carry_the_n_of_the_reports_code():

@@ -4,8 +4,9 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 
-from helpers.gsm8k import extract_strict, mean_training_tokens
-from helpers.long_cot import (
+from helpers.models import load_tokenizer
+from helpers.tasks.gsm8k import GSM8K, extract_strict
+from helpers.tasks.long_cot import (
     DROP_REASONS,
     FIXTURE,
     LONG_COT_SOURCE,
@@ -14,8 +15,6 @@ from helpers.long_cot import (
     select,
     to_row,
 )
-from helpers.models import load_tokenizer
-from helpers.tasks import GSM8K
 
 MATH = "Return your final response within \\boxed{{}}. "
 EXPECTED = {  # id: answer, the fixture's math records with one boxed integer
@@ -215,7 +214,7 @@ def test_select_counts_tokens_as_the_training_estimate_does(smoke):
     tokenizer = load_tokenizer(smoke)
     rows, _ = load_long_cot(FIXTURE)
     counts = [GSM8K.example_tokens(tokenizer, row["question"], row["target"]) for row in rows]
-    assert counts[0] == mean_training_tokens(tokenizer, GSM8K, rows[:1])
+    assert counts[0] == GSM8K.mean_example_tokens(tokenizer, rows[:1])
     limit = sorted(counts)[3]  # four of the seven fit
     chosen = select(rows, n=4, max_tokens=limit, tokenizer=tokenizer, task=GSM8K)
     assert [row["tokens"] for row in chosen] == [c for c in counts if c <= limit][:4]

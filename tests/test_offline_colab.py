@@ -7,8 +7,8 @@ import json
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from helpers.cpu_models import tiny_model_path
 from helpers.execute import NOTEBOOKS, execute_notebook
+from helpers.local.cpu_models import tiny_model_path
 from helpers.models import MODEL_PATH_ENV, NO_GPU
 
 

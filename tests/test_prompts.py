@@ -19,8 +19,8 @@ def test_evaluation_prompt_is_the_training_text_up_to_the_assistant_turn(tiny):
 def test_few_shot_prompts_match_between_training_and_evaluation(tiny):
     _, tokenizer = tiny
     shots = [("What is 2+2?", r"\boxed{4}"), ("What is 3+3?", r"\boxed{6}")]
-    text = training_text(tokenizer, prompt_completion(QUESTION, r"\boxed{52}", examples=shots))
-    prompt = render_prompt(tokenizer, QUESTION, examples=shots)
+    text = training_text(tokenizer, prompt_completion(QUESTION, r"\boxed{52}", exemplars=shots))
+    prompt = render_prompt(tokenizer, QUESTION, exemplars=shots)
     assert text == prompt + "\\boxed{52}<|im_end|>\n"
     assert prompt.count("<|im_start|>assistant") == 3
 

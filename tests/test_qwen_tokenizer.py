@@ -11,8 +11,7 @@ from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
 from helpers.inequalities import FAITHFUL, worked_solution
 from helpers.inequality_splits import generate_unique
-from helpers.prompts import SYSTEM_PROMPT, render_prompt
-from helpers.qwen_offline import (
+from helpers.local.qwen_offline import (
     QWEN25_MATH_15B_CONFIG,
     QWEN25_SPECIAL,
     QWEN25_TOOL_TOKENS,
@@ -20,6 +19,7 @@ from helpers.qwen_offline import (
     qwen25_tokenizer,
     write_random_model,
 )
+from helpers.prompts import SYSTEM_PROMPT, render_prompt
 
 # huggingface/transformers, tests/models/qwen2/test_tokenization_qwen2.py (commit 04bee35c),
 # test_tokenizer_integration: the ids of Qwen/Qwen-tokenizer, whose BPE Qwen2.5 kept (padding

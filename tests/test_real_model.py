@@ -11,9 +11,9 @@ import importlib.util
 
 import pytest
 
-from helpers.cpu_models import smollm2_path
+from benchmarks.lift import QUICK_STEPS, quick_table
 from helpers.inequality_splits import load_split
-from helpers.lift import QUICK_STEPS, quick_table
+from helpers.local.cpu_models import smollm2_path
 from helpers.runtime import get_profile
 
 pytestmark = [

@@ -2,7 +2,8 @@ import pytest
 
 from helpers.inequality_splits import load_split
 from helpers.rewards import correctness_reward, format_reward
-from helpers.tasks import AIME, INEQUALITIES
+from helpers.tasks.aime import AIME
+from helpers.tasks.inequalities import INEQUALITIES
 
 ROW = load_split("train", 400)[0]
 

@@ -71,7 +71,7 @@ def test_run_dir_is_per_profile_and_created(monkeypatch, tmp_path):
 def test_start_notebook_prints_the_environment_and_makes_the_run_folder(
     monkeypatch, tmp_path, capsys
 ):
-    from helpers.runtime import start_notebook
+    from helpers.notebook import start_notebook
 
     monkeypatch.setenv(PROFILE_ENV, "smoke")
     monkeypatch.setenv(RUNS_ENV, str(tmp_path))
@@ -99,7 +99,7 @@ def test_bf16_is_decided_by_compute_capability_not_by_emulation(monkeypatch):
 
 def test_a_colab_runtime_without_gpu_stops_with_the_menu_path(monkeypatch, tmp_path):
     import helpers.runtime
-    from helpers.runtime import start_notebook
+    from helpers.notebook import start_notebook
 
     monkeypatch.delenv(PROFILE_ENV, raising=False)
     monkeypatch.setenv(RUNS_ENV, str(tmp_path))
@@ -156,9 +156,9 @@ def test_colab_notebooks_import_unsloth_before_transformers_trl_and_peft(tmp_pat
     report = tmp_path / "report.txt"
     (tmp_path / "unsloth.py").write_text(UNSLOTH_PROBE)
     cell = (
-        "import helpers.runtime as runtime; runtime._cuda_available = lambda: True; "
+        "import helpers.runtime as runtime; runtime.cuda_available = lambda: True; "
         "runtime.gpu_description = lambda: 'a stand-in GPU'; "
-        "runtime.start_notebook('02_sft_models_abc')"
+        "import helpers.notebook; helpers.notebook.start_notebook('02_sft_models_abc')"
     )
     env = os.environ | {
         "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO_ROOT)]),

@@ -2,11 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.budget import T4
 from helpers.evaluation import EvalSettings
-from helpers.results import ResultsFile
-from helpers.safety import (
-    FIXTURE,
+from helpers.judges import (
     JUDGE_BATCH,
     JUDGES,
     Judge,
@@ -14,19 +11,21 @@ from helpers.safety import (
     gpu_memory_gib,
     judge_load_options,
     judge_menu,
-    judge_minutes,
-    judge_responses,
-    load_ailuminate,
     load_judge,
     parse_llama_guard,
     parse_qwen3guard,
     require_token,
+)
+from helpers.plans.t4 import T4, judge_minutes
+from helpers.results import ResultsFile
+from helpers.safety import (
+    judge_responses,
     respond,
     respond_with_model,
     safety_by_hazard,
     safety_rate,
-    stratified_sample,
 )
+from helpers.tasks.ailuminate import FIXTURE, load_ailuminate, stratified_sample
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "ailuminate"
 
@@ -102,8 +101,9 @@ def test_a_model_that_refuses_everything_is_judged_safe_and_the_refusal_share_sa
 
 
 def test_judge_minutes_grow_with_the_pairs_and_the_judges_size():
-    assert judge_minutes(480) > judge_minutes(240) > 0
-    assert judge_minutes(240, "llama-guard-3-8b") > 10 * judge_minutes(240)
+    small, big = JUDGES["qwen3guard-0.6b"], JUDGES["llama-guard-3-8b"]
+    assert judge_minutes(480, small) > judge_minutes(240, small) > 0
+    assert judge_minutes(240, big) > 10 * judge_minutes(240, small)
 
 
 def test_unparsed_verdicts_never_count_as_safe():

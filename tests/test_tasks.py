@@ -2,7 +2,9 @@ import pytest
 
 from helpers.inequalities import Inequality, count_solutions
 from helpers.inequality_splits import load_split
-from helpers.tasks import AIME, GSM8K, INEQUALITIES, gsm8k_task, score_modes
+from helpers.tasks.aime import AIME
+from helpers.tasks.gsm8k import GSM8K, gsm8k_task
+from helpers.tasks.inequalities import INEQUALITIES
 
 
 def problem(a1, b1, op, a2, b2, lo=-50, hi=50) -> dict:
@@ -68,15 +70,6 @@ def test_gsm8k_reads_as_the_task_says_and_compares_numbers():
         gsm8k_task("loose")
 
 
-def test_score_modes_reports_each_reading():
-    records = [
-        {"gold": 5, "response": "#### 5"},
-        {"gold": 5, "response": r"\boxed{5}"},
-        {"gold": 5, "response": "it is 5"},
-    ]
-    assert score_modes(records) == {"strict": 1 / 3, "flexible": 1.0, "boxed": 1 / 3}
-
-
 def test_math_verify_gives_its_own_opinion_beside_ours():
     graded = INEQUALITIES.grade(r"\boxed{\frac{120}{2}}", ROW)
     assert (graded["correct"], graded["math_verify"]) == (False, True)  # ours wants an integer
@@ -84,7 +77,7 @@ def test_math_verify_gives_its_own_opinion_beside_ours():
 
 def test_a_prompt_change_changes_the_settings_that_key_results():
     other = INEQUALITIES.with_prompt(system="Answer with an integer.")
-    shots = INEQUALITIES.with_prompt(examples=[("q", "a")])
+    shots = INEQUALITIES.with_prompt(exemplars=[("q", "a")])
     keys = [t.prompt_settings() for t in (INEQUALITIES, other, shots)]
     assert len({str(k) for k in keys}) == 3
     assert gsm8k_task("strict").prompt_settings() == GSM8K.prompt_settings()  # reading only
@@ -106,7 +99,7 @@ def test_bad_training_rows_are_named_with_the_fix(rows, message):
 
 
 def test_a_training_example_is_the_evaluation_prompt_plus_the_answer():
-    shots = INEQUALITIES.with_prompt(examples=[("1 + 1?", r"\boxed{2}")])
+    shots = INEQUALITIES.with_prompt(exemplars=[("1 + 1?", r"\boxed{2}")])
     [example] = shots.training_examples([ROW | {"boxed_answer": r"\boxed{60}"}], "boxed_answer")
     assert example["prompt"] == shots.messages(ROW["question"])
     assert example["completion"] == [{"role": "assistant", "content": r"\boxed{60}"}]

@@ -8,7 +8,7 @@ import trl
 from helpers.experiments import MODEL_A, MODEL_D
 from helpers.models import load_adapter, load_model, load_tokenizer
 from helpers.prompts import render_prompt
-from helpers.tasks import INEQUALITIES
+from helpers.tasks.inequalities import INEQUALITIES
 from helpers.training import build_trainer, label_view, train_experiment
 
 
@@ -129,8 +129,8 @@ def test_a_finished_run_is_reused_only_for_the_settings_that_made_it(smoke, trai
         train_experiment(dropout, INEQUALITIES, rows, smoke, tmp_path, **config)
     with pytest.raises(ValueError, match="changed: rows.digest"):
         train_experiment(quick(MODEL_A), INEQUALITIES, train_rows[8:16], smoke, tmp_path, **config)
-    shots = INEQUALITIES.with_prompt(examples=[("1 + 1?", "2")])
-    with pytest.raises(ValueError, match="changed: prompt.examples"):
+    shots = INEQUALITIES.with_prompt(exemplars=[("1 + 1?", "2")])
+    with pytest.raises(ValueError, match="changed: prompt.exemplars"):
         train_experiment(quick(MODEL_A), shots, rows, smoke, tmp_path, **config)
     again = train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path, **config)
     assert again.reused and again.history == first.history
@@ -212,7 +212,7 @@ def test_sft_counts_every_prompt_and_answer_token_it_trains_on(smoke, train_rows
 def test_unsloths_trainer_batches_without_padding_as_the_t4_budget_assumes(
     smoke, train_rows, tmp_path
 ):
-    """helpers/budget.py prices a micro-batch by its real tokens: Unsloth's SFTTrainer turns
+    """helpers/plans/t4.py prices a micro-batch by its real tokens: Unsloth's SFTTrainer turns
     padding-free batching on by itself ("Padding-free auto-enabled")."""
     model, tokenizer = load_model(smoke, lora=MODEL_A.lora)
     trainer = build_trainer(

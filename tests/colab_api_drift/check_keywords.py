@@ -9,7 +9,7 @@ scratch folder (Unsloth writes its generated trainers to ``./unsloth_compiled_ca
 
 It rewrites every trainer of TRL with Unsloth's whole ``PatchFastRL``, as ``import unsloth``
 does on a GPU: the test compares the SFT and GRPO trainers it writes with those of
-``helpers.cpu_unsloth``, which rewrites only those two.
+``helpers.local.cpu_unsloth``, which rewrites only those two.
 
 Our public functions run with the colab profile; ``FastLanguageModel.from_pretrained``,
 ``get_peft_model`` and ``for_inference`` are replaced by recorders that bind each call to the
@@ -274,13 +274,14 @@ def install_recorders(report: dict) -> list[Recorder]:
 def drive_colab_branch(report: dict) -> None:
     """Our public model-loading and training functions, with the colab profile."""
     import helpers.models
-    from helpers.cpu_models import tiny_model_path
-    from helpers.experiments import AIME_RUN, GRPO_RUN, HAYES_RUNS, INEQUALITY_EXPERIMENTS, MODEL_C
+    from helpers.experiments import AIME_RUN, GRPO_RUN, INEQUALITY_EXPERIMENTS, MODEL_C
     from helpers.grpo import build_grpo_trainer
+    from helpers.hayes import HAYES_RUNS
     from helpers.inequality_splits import load_split
+    from helpers.local.cpu_models import tiny_model_path
     from helpers.models import for_inference, load_adapter
     from helpers.runtime import get_profile
-    from helpers.tasks import INEQUALITIES
+    from helpers.tasks.inequalities import INEQUALITIES
     from helpers.training import build_trainer, load_trainable, sft_config
 
     os.environ["CURRICULUM_MODEL_PATH"] = str(tiny_model_path())  # instead of the hub's model

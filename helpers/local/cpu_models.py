@@ -20,9 +20,9 @@ from helpers.runtime import Profile
 
 CACHE_ENV = "CURRICULUM_CACHE"
 TINY_MODEL_VERSION = "tiny-qwen2-v2"  # bump when the recipe below changes, to rebuild caches
-# unsloth/Qwen2.5-Math-1.5B's special-token semantics (helpers.qwen_offline has its real ids): a
-# text ends with <|endoftext|> (the tokenizer's and the generation config's end of sequence),
-# an assistant turn with <|im_end|>, and padding is a token of its own, <|PAD_TOKEN|>.
+# unsloth/Qwen2.5-Math-1.5B's special-token semantics (helpers.local.qwen_offline has its real
+# ids): a text ends with <|endoftext|> (the tokenizer's and the generation config's end of
+# sequence), an assistant turn with <|im_end|>, and padding is a token of its own, <|PAD_TOKEN|>.
 END_OF_TEXT, END_OF_TURN, PAD = "<|endoftext|>", "<|im_end|>", "<|PAD_TOKEN|>"
 SPECIAL_TOKENS = (END_OF_TEXT, "<|im_start|>", END_OF_TURN, PAD)
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -130,3 +130,19 @@ def budget_table(sections: dict[str, tuple[float, str]], gpu: GPU = T4):
     total = sum(minutes for minutes, _ in sections.values())
     rows["total"] = {"T4 minutes (estimate)": round(total), "GPU memory (estimate)": ""}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+T4_FP32_TFLOPS = 8.1  # a T4's published fp32 peak: the judges compute in fp32 there
+
+
+def judge_minutes(pairs: int, judge, tokens_per_pair: int = 1000, gpu: GPU = T4) -> float:
+    """Estimated minutes for a guard model (a ``helpers.judges.GuardSpec``) to read ``pairs``
+    (prompt, response) pairs: the reading (2 N FLOPs a token at half the fp32 peak, assumed)
+    plus 32 tokens of verdict a batch, in the batches the judge gets on the GPU
+    (``generate_minutes``, scaled to the judge's size). ``tokens_per_pair``: the guard's own
+    instructions, a prompt, and a response of up to 512 tokens."""
+    batch_size = judge.batch_size(gpu.memory_gib, tokens_per_pair)
+    parameters = judge.billions * 1e9
+    reading = pairs * tokens_per_pair * 2 * parameters / (T4_FP32_TFLOPS * 1e12 * 0.5) / 60
+    writing = generate_minutes(pairs, 32, batch_size, parameters=parameters, gpu=gpu)
+    return round(reading + writing, 1)

@@ -1,6 +1,6 @@
 """What notebook 04 trains and evaluates, and its estimated cost on a free T4.
 
-``GSM8KPlan`` holds the plan's sizes and turns them into ``helpers.budget`` estimates (stated
+``GSM8KPlan`` holds the plan's sizes and turns them into ``helpers.plans.t4`` estimates (stated
 assumptions, not measurements): a budget table for the notebook's top and a table of what each
 further run would add.
 """
@@ -10,14 +10,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from helpers.budget import COMPILE_MINUTES, LOAD_MINUTES
-from helpers.experiments import HAYES_RUNS, KV_HEADS, GSM8KRun
-from helpers.gsm8k import VALIDATION
+from helpers.hayes import HAYES_RUNS, KV_HEADS, GSM8KRun
+from helpers.plans.t4 import COMPILE_MINUTES, LOAD_MINUTES
+from helpers.tasks.gsm8k import VALIDATION
+
+# Mean tokens of one training example (system prompt, k exemplars, question and worked answer,
+# Qwen2.5's tokenizer and chat template) by k, measured with ``Task.mean_example_tokens`` on 200
+# rows (seed 0) of the real ``split_train(...).training``: what the T4 estimates use where the
+# real data and tokenizer are not at hand (the smoke profile). tests/test_gsm8k.py re-measures.
+MEASURED_TOKENS = {0: 188, 5: 740, 8: 1267}
 
 
 @dataclass(frozen=True)
 class GSM8KPlan:
-    """What notebook 04 trains and evaluates, and its estimated T4 cost (``helpers.budget``:
+    """What notebook 04 trains and evaluates, and its estimated T4 cost (``helpers.plans.t4``:
     estimates from stated assumptions, not measurements). Sizes are the colab profile's."""
 
     runs: tuple[GSM8KRun, ...]
@@ -44,8 +50,8 @@ class GSM8KPlan:
     def costs(self, run: GSM8KRun, tokens: dict[int, float], rows: int | None = None) -> dict:
         """Estimated T4 minutes of one run: training on ``rows`` (the plan's subset), answering
         the validation problems and the safety prompts. ``tokens``: mean tokens of a training
-        example by exemplar count (``helpers.gsm8k.MEASURED_TOKENS``, or measured live)."""
-        from helpers.budget import generate_minutes, train_minutes
+        example by exemplar count (``helpers.tasks.gsm8k.MEASURED_TOKENS``, or measured live)."""
+        from helpers.plans.t4 import generate_minutes, train_minutes
 
         rows = min(self.train_rows, self.pool) if rows is None else rows
         size, batch = run.parameters, self.batch_size
@@ -59,8 +65,8 @@ class GSM8KPlan:
 
     def sections(self, tokens: dict[int, float]) -> dict[str, tuple[float, str]]:
         """``{section: (minutes, memory)}`` of the whole plan, for ``budget_table``."""
-        from helpers.budget import generate_minutes
-        from helpers.safety import DEFAULT_JUDGE, JUDGES, judge_minutes
+        from helpers.judges import DEFAULT_JUDGE, JUDGES
+        from helpers.plans.t4 import generate_minutes, judge_minutes
 
         runs, evaluated = self.runs, [*self.base_prompts(), *self.runs]
         answering = [*{r.model_name: r for r in runs}.values(), *runs]  # each base, each run
@@ -83,7 +89,7 @@ class GSM8KPlan:
         )
         judge, judged = JUDGES[DEFAULT_JUDGE], len(answering) * self.safety_prompts
         sections[f"judge: {judged} verdicts ({judge.model_id})"] = (
-            judge_minutes(judged), f"{judge.weight_gib(bf16=False):.1f} GiB fp32 weights"
+            judge_minutes(judged, judge), f"{judge.weight_gib(bf16=False):.1f} GiB fp32 weights"
         )  # fmt: skip
         batch = self.batch_size
         test = max(generate_minutes(self.test, r.max_new_tokens, batch, r.parameters) for r in runs)
@@ -102,13 +108,14 @@ class GSM8KPlan:
         4-bit weights. The base model's evaluation with a new prompt comes on top."""
         import pandas as pd
 
-        from helpers.budget import weights_gib
-        from helpers.safety import judge_minutes
+        from helpers.judges import DEFAULT_JUDGE, JUDGES
+        from helpers.plans.t4 import judge_minutes, weights_gib
 
         rows, subset = [], min(self.train_rows, self.pool)
         for run in runs:
             cost = self.costs(run, tokens)
-            total = sum(cost.values()) + judge_minutes(self.safety_prompts) + 3 * LOAD_MINUTES
+            judging = judge_minutes(self.safety_prompts, JUDGES[DEFAULT_JUDGE])
+            total = sum(cost.values()) + judging + 3 * LOAD_MINUTES
             with_exemplars = self.costs(replace(run, exemplars_in_training=True), tokens)
             rows.append(
                 {
@@ -131,7 +138,7 @@ def _memory(run: GSM8KRun, batch_size: int, tokens: float, training: bool = Fals
     """Estimated GPU memory: the 4-bit weights, and in generation the KV cache of
     ``batch_size`` sequences of ``tokens``. Training's activations are left unestimated, and
     said so."""
-    from helpers.budget import kv_cache_gib, weights_gib
+    from helpers.plans.t4 import kv_cache_gib, weights_gib
 
     weights = f"{weights_gib(run.parameters):.1f} GiB 4-bit weights"
     if training:

@@ -1,6 +1,7 @@
-"""Before and after: a base model's accuracy and well-formed-answer rate on the inequality
-task, then the same after LoRA SFT with each recipe. The table of
-``benchmarks/real_model_lift.py``, of notebook 02's real-model section and of its test.
+"""Lift: how far a LoRA SFT recipe raises a model's accuracy and its share of well-formed
+answers on the inequality task (after minus before), measured on held-out problems whose twin it
+trained on and on problems of forms it never saw. The table of ``real_model_lift.py``, of
+``real_model_grpo.py`` and of ``tests/test_real_model.py``, on the real CPU model (SmolLM2).
 
     rows = lift_table(profile, held_out=val, train=train, recipes=[QUICK_RECIPE],
                       steps=QUICK_STEPS, out=folder, base_tokens=192)
@@ -13,11 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from helpers.evaluation import EvalSettings, evaluate_model, summarise
+from helpers.evaluation import EvalSettings, evaluate_model
 from helpers.experiments import MODEL_C, SFTExperiment
 from helpers.inequality_splits import has_twin, load_split
 from helpers.runtime import Profile
-from helpers.tasks import INEQUALITIES
+from helpers.statistics import summarise
+from helpers.tasks.inequalities import INEQUALITIES
 from helpers.training import train_experiment
 
 

@@ -41,7 +41,7 @@ The choices, and why:
   tickets``) becomes ``###``: GSM8K's strict reading takes the FIRST ``#### `` it finds, and a
   model taught such headings would be read as answering "1".
 - The record's system prompt and the user turn's instruction are not kept: training uses the
-  task's own system prompt (``helpers.gsm8k.GSM8K_SYSTEM``), the same for all three targets.
+  task's own system prompt (``helpers.tasks.gsm8k.GSM8K_SYSTEM``), the same for all three targets.
 
 Licence: Apache-2.0, the licence tag of the data set's card (``LICENCE``).
 

@@ -3,7 +3,7 @@
 The sizes are the colab profile's whichever profile prints the table (the smoke fixtures say
 nothing about a T4): the report's 890 / 60 / 30 split, and token counts measured once on the
 hub's data with the real Qwen2.5 tokenizer (``HUB_TOKENS``; ``tests/test_aime.py`` measures
-them again when the real files are present). Every figure comes from ``helpers.budget``.
+them again when the real files are present). Every figure comes from ``helpers.plans.t4``.
 
 >>> from helpers.experiments import AIME_RUN
 >>> sections = aime_sections(AIME_RUN, eval_batch=16, ask_tokens=1536)
@@ -13,7 +13,10 @@ them again when the real files are present). Every figure comes from ``helpers.b
 
 from __future__ import annotations
 
-from helpers.budget import (
+from helpers.experiments import SFTExperiment
+from helpers.local.qwen_offline import qwen25_math_config
+from helpers.models import lora_parameter_counts
+from helpers.plans.t4 import (
     COMPILE_MINUTES,
     LOAD_MINUTES,
     QWEN_15B_PARAMETERS,
@@ -23,9 +26,6 @@ from helpers.budget import (
     train_minutes,
     weights_gib,
 )
-from helpers.experiments import SFTExperiment
-from helpers.models import lora_parameter_counts
-from helpers.qwen_offline import qwen25_math_config
 
 HUB_SIZES = {"train": 890, "validation": 60, "test": 30}  # the report's split, on the hub's data
 SOLVED = 90  # training problems with a worked solution (2022-2024): exercise 1 trains on these
@@ -41,7 +41,7 @@ def aime_sections(
     experiment: SFTExperiment, eval_batch: int, ask_tokens: int, positions: int = 4096
 ) -> dict:
     """``{section: (T4 minutes, memory)}`` of notebook 03 at the colab sizes, for
-    ``helpers.budget.budget_table``: ``experiment`` is the training run (``AIME_RUN``),
+    ``helpers.plans.t4.budget_table``: ``experiment`` is the training run (``AIME_RUN``),
     ``eval_batch`` the prompts generated together, ``ask_tokens`` the new tokens of each answer
     to your own question (two models), ``positions`` the model's (4,096)."""
     weights = weights_gib(QWEN_15B_PARAMETERS, bits=4)

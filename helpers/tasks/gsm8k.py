@@ -1,11 +1,19 @@
-r"""GSM8K: loading, gold answers, fixed few-shot exemplars, the validation split held out of
-the training split (``split_train``), answer extraction, and the token length of a training
-example (what a run costs).
+r"""GSM8K (Hayes et al.): loading, gold answers, fixed few-shot exemplars, the validation split
+held out of the training split (``split_train``), the readings of an answer, and the Task.
 
 A row of ``openai/gsm8k`` (config ``main``):
 
     {"question": "A robe takes 2 bolts of blue fiber and half that much white fiber. ...",
      "answer": "It takes 2/2=<<2/2=1>>1 bolt of white fiber\n...\n#### 3"}
+
+and, read into the course's schema (test, row 0), with a real output of SmolLM2-135M-Instruct
+(greedy, 200 new tokens):
+
+    row:    {"id": "gsm8k-test-0000", "question": "Janet's ducks lay 16 eggs per day. ...",
+             "answer": 18}
+    output: "Janet lays 16 eggs per day, so she lays 16 x 3 = 48 eggs per day. ... so she
+             sells 720 x 2 = 1440 dollars per day.\n#### 1440\n#### 1440\n ... ####"
+            -> extracted 1440 (strict), error "wrong"
 
 The gold answer follows ``####``. A model's answer is read three ways and all are reported:
 ``strict`` (the number after the first ``#### ``), ``flexible`` (the last number in the
@@ -40,19 +48,21 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Number
 from pathlib import Path
 
 from helpers.files import read_jsonl
 from helpers.grading import MINUS, extract_boxed
 from helpers.runtime import REPO_ROOT
+from helpers.tasks import Task
 
 HUB_ID = "openai/gsm8k"
 SIZES = {"train": 7473, "test": 1319}  # rows of openai/gsm8k (main), checked by the tests
 # Problems held out of GSM8K train to compare runs (notebooks 04 and 06): 400 give a math
 # accuracy near 50% a 95% interval of about +-5 points, and fit the plans in two T4 hours.
 VALIDATION = 400
-FIXTURES = REPO_ROOT / "data" / "fixtures" / "gsm8k"
-FIXTURE_FILES = {"train": FIXTURES / "train.jsonl", "test": FIXTURES / "test.jsonl"}
+# The local stand-in for each split of the hub's data set, in its exact format (small, invented)
+FIXTURE = {split: REPO_ROOT / "data" / "fixtures" / "gsm8k" / f"{split}.jsonl" for split in SIZES}
 # Asks for GSM8K's own answer format, so strict extraction has something to find.
 GSM8K_SYSTEM = (
     "Solve the math word problem step by step. "
@@ -182,7 +192,7 @@ def extract_boxed_number(response: str) -> int | float | None:
 READINGS = {"strict": extract_strict, "flexible": extract_flexible, "boxed": extract_boxed_number}
 
 
-def few_shot_examples(train: Sequence[dict], k: int) -> list[tuple[str, str]]:
+def few_shot_exemplars(train: Sequence[dict], k: int) -> list[tuple[str, str]]:
     """The fixed exemplars: the first ``k`` training problems, always the same ones.
 
     The rule is simple on purpose: anyone can reproduce it, and the exemplars can never come
@@ -244,23 +254,46 @@ def correct_by_reading(records: Sequence[dict]) -> dict[str, tuple[int, int]]:
     for reading, read in READINGS.items():
         values = [read(record["response"]) for record in records]
         right = sum(
-            value is not None and abs(value - record["gold"]) < 1e-6
+            value is not None and is_close(value, record)
             for value, record in zip(values, records, strict=True)
         )
         counts[reading] = (right, len(records))
     return counts
 
 
-# Mean tokens of one training example (system prompt, k exemplars, question and worked answer,
-# Qwen2.5's tokenizer and chat template) by k, measured with ``mean_training_tokens`` on 200 rows
-# (seed 0) of the real ``split_train(...).training``: what the T4 estimates use where the real
-# data and tokenizer are not at hand (the smoke profile). tests/test_hayes_runs.py re-measures.
-MEASURED_TOKENS = {0: 188, 5: 740, 8: 1267}
+def reading_table(records: Sequence[dict]) -> dict:
+    """Accuracy under the strict and the flexible reading, each with its 95% interval, and n:
+    one row of notebook 04's tables."""
+    from helpers.statistics import wilson_interval
+
+    row = {}
+    for reading, (right, n) in correct_by_reading(records).items():
+        if reading in ("strict", "flexible"):
+            low, high = wilson_interval(right, n)
+            row[reading] = right / n
+            row[f"{reading} 95%"] = f"[{low:.3f}, {high:.3f}]"
+    return row | {"n": len(records)}
 
 
-def mean_training_tokens(tokenizer, task, rows: Sequence[dict], sample: int = 200, seed: int = 0):
-    """Mean token count of ``task``'s training examples (prompt and ``target`` answer, as the
-    chat template renders them) over a seeded sample of ``rows``: the length a run pays for."""
-    chosen = random.Random(seed).sample(list(rows), min(sample, len(rows)))
-    counts = [task.example_tokens(tokenizer, row["question"], row["target"]) for row in chosen]
-    return sum(counts) / len(counts)
+def is_close(value: Number, row: dict) -> bool:
+    """A read answer equals the gold one, of a data row or of a saved record."""
+    gold = row["answer"] if "answer" in row else row["gold"]
+    return abs(value - gold) < 1e-6
+
+
+def gsm8k_task(reading: str = "flexible", exemplars: Sequence[tuple[str, str]] = ()) -> Task:
+    """GSM8K graded by one reading of the answer (``correct_by_reading`` counts them all)."""
+    if reading not in READINGS:
+        raise ValueError(f"unknown reading {reading!r}: choose one of {sorted(READINGS)}")
+    return Task(
+        name="gsm8k",  # the reading changes the grading, not the text the model is shown
+        system=GSM8K_SYSTEM,
+        read=READINGS[reading],
+        is_right=is_close,
+        wrong_kind=lambda value, row: "wrong",
+        wrong_kinds=("wrong",),
+        answer_types=(int, float),
+    ).with_prompt(exemplars=exemplars)
+
+
+GSM8K = gsm8k_task()

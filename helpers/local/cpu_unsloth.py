@@ -65,7 +65,7 @@ def patch_trl_as_on_a_gpu(cache: Path | None = None) -> None:
     if _patched():
         return
     if cache is None and COMPILE_LOCATION not in os.environ:
-        from helpers.cpu_models import cache_dir
+        from helpers.local.cpu_models import cache_dir
 
         cache = cache_dir() / "unsloth_compiled_cache"
     if cache is not None:
@@ -141,7 +141,8 @@ class CPUFastLanguageModel:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from helpers.models import check_max_seq_length, ensure_pad_token, read_adapter_config
+        from helpers.checkpoints import check_max_seq_length, read_adapter_config
+        from helpers.prompts import ensure_pad_token
 
         patch_trl_as_on_a_gpu()
         folder = Path(model_name)

@@ -15,21 +15,33 @@ The sources, by their key in ``HUB_SOURCES`` (hub id, config: what a row looks l
 A source is a hub ``(id, config)`` pair or a local ``.csv``/``.jsonl`` file in its data set's
 format. Rows are checked as they are read: an error names the file, the row and the fix.
 
-Split rule: train = 1983-2019 and 2022-2024 (the only years with worked solutions), validation
-= 2020-2021, test = 2025. On the hub's data: 890 / 60 / 30 problems.
+The Task (``AIME``) reads the integer in the last ``\boxed{}`` and accepts any one of a
+problem's accepted answers. One real row (``AI-MO/aimo-validation-aime``, 2022 I problem 1) and
+one real output (SmolLM2-135M-Instruct, greedy, 200 new tokens):
+
+    row:    {"id": "2022-I-1", "question": "Quadratic polynomials $P(x)$ and $Q(x)$ have
+             leading coefficients $2$ and $-2,$ ...", "answer": 116, "answers": [116]}
+    output: "To find $P(0) + Q(0),$ we need to find the equation of the parabola ... at the
+             point $("  -> cut off at 200 tokens, no box: error "truncated"
+
+Merging the sources and splitting them by year (train = 1983-2019 and 2022-2024, the only years
+with worked solutions; validation = 2020-2021; test = 2025; 890 / 60 / 30 on the hub's data) is
+``helpers.tasks.aime_splits``; the training targets' cleaning, ``helpers.tasks.aime_solutions``.
 """
 
 from __future__ import annotations
 
-import random
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from helpers.aime_solutions import clean_solution
 from helpers.files import check_unique_ids, read_csv, read_jsonl
+from helpers.grading import extract_integer
+from helpers.prompts import SYSTEM_PROMPT
 from helpers.runtime import REPO_ROOT
+from helpers.tasks import Task
+from helpers.tasks.aime_solutions import clean_solution
 
 HUB_SOURCES = {  # kind: (hub id, config); aime_2025: one per part, keyed by the part
     "aime_1983_2024": ("di-zhang-fdu/AIME_1983_2024", None),
@@ -40,11 +52,11 @@ HUB_SOURCES = {  # kind: (hub id, config); aime_2025: one per part, keyed by the
     },
 }
 HUB_SPLIT = {"aime_1983_2024": "train", "aimo_validation": "train", "aime_2025": "test"}
-FIXTURES = REPO_ROOT / "data" / "fixtures" / "aime"
-FIXTURE_SOURCES = {  # the same shape: small invented files in each data set's exact format
-    "aime_1983_2024": FIXTURES / "AIME_Dataset_1983_2024.csv",
-    "aimo_validation": FIXTURES / "aimo-validation-aime.jsonl",
-    "aime_2025": {"I": FIXTURES / "aime2025-I.jsonl", "II": FIXTURES / "aime2025-II.jsonl"},
+_FIXTURES = REPO_ROOT / "data" / "fixtures" / "aime"
+FIXTURE = {  # HUB_SOURCES' shape: small invented files in each data set's exact format
+    "aime_1983_2024": _FIXTURES / "AIME_Dataset_1983_2024.csv",
+    "aimo_validation": _FIXTURES / "aimo-validation-aime.jsonl",
+    "aime_2025": {"I": _FIXTURES / "aime2025-I.jsonl", "II": _FIXTURES / "aime2025-II.jsonl"},
 }
 COLUMNS = {
     "aime_1983_2024": ["Answer", "ID", "Part", "Problem Number", "Question", "Year"],
@@ -229,98 +241,17 @@ def _from_2025_row(row: dict, i: int, source: str, part: str) -> AimeProblem:
     return _problem(f"{source} row {i}", source, 2025, part, i + 1, row["question"], row["answer"])
 
 
-@dataclass
-class MergeReport:
-    per_source: dict[str, int] = field(default_factory=dict)  # problems read from each
-    dropped: list[tuple[tuple, str]] = field(default_factory=list)  # (key, source dropped)
-    conflicts: list[tuple] = field(default_factory=list)  # keys whose answers disagree
-    total: int = 0
-
-    def __str__(self) -> str:
-        lines = [f"{n:>4} problems from {source}" for source, n in self.per_source.items()]
-        lines.append(f"{len(self.dropped):>4} duplicates dropped (same year, part and number)")
-        lines.append(f"{len(self.conflicts):>4} duplicates whose answers disagreed (all kept)")
-        lines.append(f"{self.total:>4} problems after merging")
-        return "\n".join(lines)
+def aime_error(extracted: int, row: dict) -> str:
+    """out_of_range (no AIME answer lies outside 0-999), or wrong."""
+    return "wrong" if 0 <= extracted <= 999 else "out_of_range"
 
 
-def merge(*collections: list[AimeProblem]) -> tuple[list[AimeProblem], MergeReport]:
-    """One problem per (year, part, number); of duplicates, keep the one with a solution."""
-    report, kept = MergeReport(), {}
-    for problems in collections:
-        for problem in problems:
-            report.per_source[problem.source] = report.per_source.get(problem.source, 0) + 1
-            other = kept.get(problem.key)
-            if other is None:
-                kept[problem.key] = problem
-                continue
-            if other.answers != problem.answers:  # e.g. "080 or 081" vs "080": accept both
-                report.conflicts.append(problem.key)
-            answers = other.answers | problem.answers
-            if problem.solution and not other.solution:
-                other, problem = problem, other
-            kept[problem.key] = replace(other, answers=answers)
-            report.dropped.append((problem.key, problem.source))
-    report.total = len(kept)
-    return sorted(kept.values(), key=lambda p: p.key), report
-
-
-def split_name(year: int) -> str:
-    """The seed's rule: which split a year belongs to."""
-    return "test" if year == 2025 else "validation" if year in (2020, 2021) else "train"
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
-@dataclass
-class AimeSplits:
-    train: list[AimeProblem]
-    validation: list[AimeProblem]
-    test: list[AimeProblem]
-    report: MergeReport
-
-    def counts(self) -> dict[str, int]:
-        return {name: len(getattr(self, name)) for name in SPLITS}
-
-
-def aime_splits(sources: dict | None = None, seed: int = 3407) -> AimeSplits:
-    """Load, merge and split ``sources`` (``HUB_SOURCES`` by default, or ``FIXTURE_SOURCES``)."""
-    sources = sources or HUB_SOURCES
-    parts = _check_sources(sources)
-    collections = [load_aime(sources[kind], kind) for kind in ("aime_1983_2024", "aimo_validation")]
-    collections += [load_aime(parts[part], "aime_2025", part) for part in PARTS]
-    problems, report = merge(*collections)
-    by_split = {name: [p for p in problems if split_name(p.year) == name] for name in SPLITS}
-    random.Random(seed).shuffle(by_split["train"])  # spread the solution-bearing problems
-    splits = AimeSplits(**by_split, report=report)
-    check_disjoint(splits)
-    return splits
-
-
-def _check_sources(sources: dict) -> dict:
-    """The 2025 parts, once ``sources`` has the shape of ``HUB_SOURCES`` and two distinct parts."""
-    parts = sources.get("aime_2025")
-    if set(sources) != set(HUB_SOURCES) or not isinstance(parts, dict) or set(parts) != {*PARTS}:
-        raise ValueError("sources: use the shape of HUB_SOURCES, aime_2025 {'I': ..., 'II': ...}")
-    first, second = (p if isinstance(p, tuple) else Path(p).resolve() for p in parts.values())
-    if first == second:
-        raise ValueError(f"aime_2025 parts I and II are both {parts['I']}: give each its own file")
-    return parts
-
-
-def check_disjoint(splits: AimeSplits) -> None:
-    """Raise if two problems share a key or a normalised text, in one split or in two."""
-    seen: dict = {}
-    for name in SPLITS:
-        for problem in getattr(splits, name):
-            for mark in (problem.key, _normalise(problem.problem)):
-                if mark in seen:
-                    first, where = seen[mark]
-                    raise ValueError(
-                        f"{first.id} ({first.source}, {where}) and {problem.id} ({problem.source}"
-                        f", {name}) are the same problem: a source given twice or mislabelled? "
-                        "Fix or drop one of them"
-                    )
-                seen[mark] = problem, name
+AIME = Task(
+    name="aime",
+    system=SYSTEM_PROMPT,
+    read=extract_integer,
+    is_right=lambda value, row: value in row["answers"],
+    wrong_kind=aime_error,
+    wrong_kinds=("out_of_range", "wrong"),
+    answer_types=(int,),
+)

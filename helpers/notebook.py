@@ -1,0 +1,49 @@
+"""A notebook's second cell: the profile, the GPU and the library versions printed, Unsloth
+imported first, the seed set and the run folder made.
+
+    profile, RUN = start_notebook("02_sft_models_abc")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import runtime
+from helpers.models import import_unsloth
+from helpers.runtime import PROFILE_ENV, Profile
+
+NO_GPU_ON_COLAB = (
+    "This Colab runtime has no GPU, and this notebook trains and evaluates models. "
+    "Choose Runtime → Change runtime type → T4 GPU, then run the notebook again "
+    "(a new runtime starts, so the setup cell installs the stack again)."
+)
+
+
+def start_notebook(name: str, seed: int = 3407, needs_gpu: bool = True) -> tuple[Profile, Path]:
+    """A notebook's second cell: print profile, GPU and versions, seed, make the run folder.
+
+    A notebook that ``needs_gpu`` (it trains or generates) imports Unsloth here, first, before
+    anything imports transformers, trl or peft, so its patches apply (it warns and runs slower
+    otherwise): on the colab profile as it is, on smoke under its CPU switch with TRL's
+    trainers rewritten as on a GPU (``helpers.local.cpu_unsloth``), so CI trains through the
+    same code. A Colab runtime without a GPU stops here with the menu path to fix it;
+    elsewhere (a CPU machine checking the colab path) it warns, and model loading stops later.
+    """
+    profile = runtime.get_profile()
+    if needs_gpu and profile.is_smoke:
+        import_unsloth(profile)
+    elif needs_gpu:
+        if runtime.cuda_available():
+            import unsloth  # noqa: F401  (first: it patches transformers, trl and peft)
+        elif runtime.on_colab():
+            raise RuntimeError(NO_GPU_ON_COLAB)
+        else:
+            print(
+                "warning: no CUDA GPU, so the colab profile stops at model loading "
+                f"(Unsloth needs a GPU); set {PROFILE_ENV}=smoke to run on this CPU"
+            )
+    print(runtime.describe_environment(profile))
+    folder = runtime.run_dir(name, profile)
+    print("results go to", folder)
+    runtime.seed_everything(seed)
+    return profile, folder
