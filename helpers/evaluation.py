@@ -17,7 +17,7 @@ is written twice; rerunning with other settings starts another file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,18 +174,45 @@ def evaluate_model(
     task's prompt and the generation settings (``helpers.results``): change any of them and a
     new file starts. When that file already holds every row, no model is loaded at all.
     """
-    task.check_rows(rows, str(stem))
+    jobs = {"": (rows, Path(stem))}
+    return _evaluate(profile, task, jobs, settings, model_name, adapter_dir)[""]
+
+
+def evaluate_splits(
+    profile: Profile,
+    task: Task,
+    splits: Mapping[str, Sequence[dict]],
+    stem: Path,
+    settings: EvalSettings = EvalSettings(),
+    model_name: str = MATH_MODEL,
+    adapter_dir: Path | None = None,
+) -> dict[str, list[dict]]:
+    """``evaluate_model`` on several splits with one model load: ``{split: records}``, each
+    split's in its own file, as ``evaluate_model(..., Path(f"{stem}.{split}"))`` would write
+    it. A load costs a T4 about a quarter of a minute; two splits a model, a few models a
+    notebook, add up."""
+    jobs = {name: (rows, Path(f"{stem}.{name}")) for name, rows in splits.items()}
+    return _evaluate(profile, task, jobs, settings, model_name, adapter_dir)
+
+
+def _evaluate(profile, task, jobs, settings, model_name, adapter_dir) -> dict[str, list[dict]]:
+    """Graded records of each job ``{name: (rows, stem)}``: read back where a results file is
+    complete, else generated, every missing one with a single load of the model."""
+    for rows, stem in jobs.values():
+        task.check_rows(rows, str(stem))
     identity = model_identity(profile, model_name, adapter_dir)
     made_by = identity | task.prompt_settings() | settings.generation()
-    results = ResultsFile.keyed(stem, made_by)
-    saved = results.complete(rows)
-    if saved is not None:
-        return graded(task, rows, saved)
-    with loaded_model(profile, model_name, adapter_dir, settings.max_seq_length) as (
-        model,
-        tokenizer,
-    ):
-        return evaluate(model, tokenizer, task, rows, results, settings)
+    files = {name: ResultsFile.keyed(stem, made_by) for name, (_, stem) in jobs.items()}
+    records = {}
+    for name, (rows, _) in jobs.items():
+        saved = files[name].complete(rows)
+        records[name] = None if saved is None else graded(task, rows, saved)
+    missing = [name for name, graded_records in records.items() if graded_records is None]
+    if missing:
+        with loaded_model(profile, model_name, adapter_dir, settings.max_seq_length) as loaded:
+            for name in missing:
+                records[name] = evaluate(*loaded, task, jobs[name][0], files[name], settings)
+    return records
 
 
 def ask(

@@ -5,6 +5,7 @@ from helpers.evaluation import (
     Generation,
     evaluate,
     evaluate_model,
+    evaluate_splits,
     generate,
     generation_budget,
 )
@@ -222,6 +223,30 @@ def test_evaluate_model_loads_nothing_when_the_results_are_complete(
 
     monkeypatch.setattr(helpers.evaluation, "loaded_model", no_loading)
     assert evaluate_model(smoke, INEQUALITIES, val_rows[:4], stem, settings) == first
+
+
+def test_splits_are_evaluated_with_one_load_into_the_files_evaluate_model_writes(
+    smoke, val_rows, tmp_path, monkeypatch
+):
+    import helpers.evaluation
+
+    loads, real = [], helpers.evaluation.loaded_model
+
+    def counted(*args, **kwargs):
+        loads.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(helpers.evaluation, "loaded_model", counted)
+    settings = EvalSettings(max_new_tokens=4, progress=False)
+    splits = {"val": val_rows[:3], "val_novel": val_rows[3:6]}
+    records = evaluate_splits(smoke, INEQUALITIES, splits, tmp_path / "base", settings)
+    assert len(loads) == 1 and [len(r) for r in records.values()] == [3, 3]
+    for name, rows in splits.items():  # evaluate_model finds them complete: no second load
+        assert (
+            evaluate_model(smoke, INEQUALITIES, rows, tmp_path / f"base.{name}", settings)
+            == (records[name])
+        )
+    assert len(loads) == 1
 
 
 def test_bad_rows_and_settings_stop_before_any_model_loads(smoke, val_rows, tmp_path, monkeypatch):

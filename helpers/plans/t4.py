@@ -26,8 +26,10 @@ an estimate in one place too. Each assumption and its source:
   bandwidth and the per-step overhead of ``generate``; we assume 20 steps a second for a 1.5B
   model in 4-bit, whatever the batch size (a batch of 32 decodes 32 tokens a step), and that a
   batch runs until its longest answer stops: an upper bound when answers run to the limit.
-- Loading a 4-bit checkpoint already on the runtime's disk: half a minute (``LOAD_MINUTES``,
-  assumed); the first download of each model comes on top.
+- Loading a model again, its checkpoint on the runtime's disk and in the page cache: a quarter
+  of a minute (``LOAD_MINUTES``, assumed: Unsloth's loader, 4-bit quantisation of a 1.5B model
+  on the GPU); the first load of each model downloads it too, at 100 MB/s
+  (``download_minutes``, assumed for Colab's link to the Hugging Face hub).
 
 >>> round(train_minutes(examples=2000, epochs=2, tokens_per_example=110, parameters=1.54e9), 1)
 8.6
@@ -38,6 +40,7 @@ an estimate in one place too. Each assumption and its source:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -61,10 +64,37 @@ T4 = GPU(
 )
 QWEN_15B_PARAMETERS = 1.54e9  # Qwen2.5-1.5B and Qwen2.5-Math-1.5B (model cards)
 QWEN_7B_PARAMETERS = 7.62e9
+# Embedding parameters (config.json): 151,936 x 1,536 tied with the LM head in the 1.5B models,
+# 152,064 x 3,584 twice (untied) in the 7B
+EMBEDDINGS = {QWEN_15B_PARAMETERS: 151936 * 1536, QWEN_7B_PARAMETERS: 2 * 152064 * 3584}
 # layers x hidden width, for the attention FLOPs (config.json: 28 x 1536 and 28 x 3584)
 LAYERS_X_WIDTH = {QWEN_15B_PARAMETERS: 28 * 1536, QWEN_7B_PARAMETERS: 28 * 3584}
 COMPILE_MINUTES = 5.0  # Unsloth's first-use compile in a new runtime (its docs: "~5 minutes")
-LOAD_MINUTES = 0.5  # assumed: loading one 4-bit checkpoint already on the runtime's disk
+LOAD_MINUTES = 0.25  # assumed: loading a checkpoint already on disk (and in the page cache)
+DOWNLOAD_MB_PER_S = 100  # assumed: Colab's download speed from the Hugging Face hub
+CHECKPOINT_GB = {QWEN_15B_PARAMETERS: 3.1, QWEN_7B_PARAMETERS: 5.5}  # 16-bit / Unsloth's 4-bit
+
+
+def download_minutes(gigabytes: float) -> float:
+    """Minutes to download a checkpoint of ``gigabytes`` once per runtime.
+
+    >>> download_minutes(3.1)  # Qwen2.5-Math-1.5B's 16-bit safetensors
+    0.5
+    """
+    return round(gigabytes * 1000 / DOWNLOAD_MB_PER_S / 60, 1)
+
+
+def overheads(
+    loads: int, checkpoints_gb: Sequence[float] = (3.1,), compiles: bool = True
+) -> dict[str, tuple[float, str]]:
+    """The budget rows a notebook pays beside its own work: Unsloth's first-use compile (when
+    it trains), each model's first download (``checkpoints_gb``, once each), and ``loads``
+    loads of a model from disk."""
+    rows = {"Unsloth's first-use compile": (COMPILE_MINUTES, "")} if compiles else {}
+    size = sum(checkpoints_gb)
+    rows[f"downloading the models, {size:.1f} GB"] = (download_minutes(size), "")
+    rows[f"loading a model: {loads} x {LOAD_MINUTES} min"] = (loads * LOAD_MINUTES, "")
+    return rows
 
 
 def train_minutes(
@@ -101,6 +131,17 @@ def generate_minutes(
 def weights_gib(parameters: float, bits: int = 4) -> float:
     """GPU memory of the weights alone (activations, LoRA state and the KV cache come on top)."""
     return parameters * bits / 8 / 2**30
+
+
+def loaded_weights_gib(parameters: float = QWEN_15B_PARAMETERS) -> float:
+    """GPU memory of a model as Unsloth loads it: its linear layers in 4-bit NF4, its
+    embeddings (and untied LM head) in 16 bits, which bitsandbytes leaves unquantised.
+
+    >>> round(loaded_weights_gib(), 2)  # Qwen2.5-1.5B: 1.31 B in 4 bits, 0.23 B in 16
+    1.04
+    """
+    embeddings = EMBEDDINGS[parameters]
+    return weights_gib(parameters - embeddings) + weights_gib(embeddings, bits=16)
 
 
 def kv_cache_gib(batch_size: int, tokens: float, kv_heads: int = 2) -> float:
