@@ -65,81 +65,38 @@ from helpers.notebook import start_notebook
 profile, RUN = start_notebook("02_sft_models_abc")
 
 # %% [markdown]
-# ## 0 · What this notebook costs on a T4
+# ## 0 · Sizes, and what they cost on a T4
 #
-# The budget below is an **estimate** for a free Colab T4 at the report's sizes (even when this
-# notebook runs in CI's smoke profile): training from the number of tokens it processes,
-# generation from the number of decoding steps; the assumptions are in `helpers/plans/t4.py`.
-# The untuned model's evaluations are the long part: it may reason up to the 1,024-token limit,
-# where a tuned model answers in a dozen tokens. Each section's progress bar gives the real pace.
+# One knob sizes the whole notebook:
+# - `"full"`: the report's sizes: Models A–D on their 400 or 2,000 problems, 400 items in each
+#   evaluation split, the report's 1,024-token limit. About two T4 hours.
+# - `"class"`: a lab of 45 T4 minutes or less: Models A and C (the report's first and final
+#   recipes) on their full training sets, the report's own 40-item validation and test sets and
+#   a 512-token limit. It still shows the jump from the untuned model to Model C, but at
+#   n = 40 every accuracy carries an interval of about ±0.15 (the report's own width), so
+#   Models A and C can differ by chance; the seen-vs-novel comparison and Models B and D are
+#   `full`'s.
+# - `"check"`: every cell with the smallest sizes that exercise it (a few steps, 16 items, 24
+#   tokens): a check that the course runs on your runtime. Its numbers mean nothing. The smoke
+#   profile (CPU, CI) always runs this size.
+#
+# The budget is an **estimate** for a free Colab T4 at the chosen size (even when this notebook
+# runs in CI's smoke profile): training from the tokens it processes, generation from its
+# decoding steps, model downloads, loads and Unsloth's first-use compile; every assumption and
+# its source is in `helpers/plans/t4.py`. The untuned model's evaluations are the long part: it
+# may reason up to the token limit, where a tuned model answers in a dozen tokens. Each
+# section's progress bar gives the real pace.
 
 # %%
-from helpers.experiments import INEQUALITY_EXPERIMENTS
-from helpers.inequality_splits import load_split
-from helpers.local.qwen_offline import qwen25_math_config
-from helpers.models import MATH_MODEL, load_tokenizer, lora_parameter_counts
-from helpers.plans.t4 import (
-    COMPILE_MINUTES,
-    LOAD_MINUTES,
-    budget_table,
-    generate_minutes,
-    kv_cache_gib,
-    lora_state_gib,
-    train_minutes,
-    weights_gib,
-)
-from helpers.tasks.inequalities import INEQUALITIES
+from helpers.plans import choose, sizes_table
+from helpers.plans.inequality_sft import SIZES
 
-tokenizer = load_tokenizer(profile, MATH_MODEL)
-sample = load_split("train", 400)[:100]
-
-mean_tokens = {  # a whole training example: prompt and target
-    target: sum(INEQUALITIES.example_tokens(tokenizer, r["question"], r[target]) for r in sample)
-    / len(sample)
-    for target in ("boxed_answer", "solution")
-}
-answer_tokens = {"boxed_answer": 20, "solution": 300}  # a tuned model's answer, about
-weights = weights_gib(1.31e9) + weights_gib(0.23e9, bits=16)  # embeddings stay 16-bit
-generating = f"{weights + kv_cache_gib(32, 1100):.1f} GiB: weights and KV cache (batch 32)"
-
-
-def training_memory(experiment):
-    lora, _ = lora_parameter_counts(qwen25_math_config(), experiment.lora)
-    return f"{weights + lora_state_gib(lora):.1f} GiB: weights and LoRA state, + activations"
-
-
-untuned = generate_minutes(800, 1024, 32)  # at most: every batch runs to the token limit
-sections = {
-    "Unsloth's first-use compile": (COMPILE_MINUTES, ""),
-    "baseline on val and val_novel (at most)": (untuned, generating),
-}
-for e in INEQUALITY_EXPERIMENTS:
-    minutes = train_minutes(e.train_size, e.epochs, mean_tokens[e.target], batch_size=e.batch_size)
-    if e.name == "Model A":
-        sections["Model A by hand (section 5)"] = (minutes, training_memory(e))
-    sections[f"train {e.name}"] = (minutes, training_memory(e))
-    answering = generate_minutes(800, answer_tokens[e.target], 32)
-    sections[f"evaluate {e.name}"] = (answering, generating)
-tests = untuned + 2 * generate_minutes(800, 300, 32)
-sections["test: baseline (at most), Model C, best"] = (tests, generating)
-loads = 2 + 1 + 3 * len(INEQUALITY_EXPERIMENTS) + 3 * 2 + 2  # each evaluation, run and ask
-sections[f"loading the model: {loads} x {LOAD_MINUTES} min"] = (loads * LOAD_MINUTES, "")
-budget = budget_table(sections)
-assert budget.loc["total", "T4 minutes (estimate)"] <= 120, "the notebook must fit two T4 hours"
-budget
-
-# %% [markdown]
-# ## 1 · Sizes for this run
-#
-# On Colab every size is the report's. In the smoke profile (CPU, CI) a tiny random model
-# stands in, the data sets are cut to a handful of items and the answers to a few tokens: it
-# proves that every cell runs, and its accuracies mean nothing.
+SIZE = "full"  # "full": the report's sizes; "class": a 45-minute lab; "check": a runtime check
+PLAN = choose(SIZES, SIZE, profile)
+sizes_table(SIZES)
 
 # %%
-EVAL_SIZE = profile.n(400)  # validation and test items (the report's 40 are the first 40)
-MAX_NEW_TOKENS = profile.n(1024, smoke=24)  # the report: "a very high token limit", 1024
-EVAL_BATCH = profile.n(32, smoke=8)  # prompts generated together (left-padded)
-print(f"{EVAL_SIZE=} {MAX_NEW_TOKENS=} {EVAL_BATCH=}")
+PLAN.budget()
 
 # %% [markdown]
 # ## 2 · Problems as chat examples
@@ -150,17 +107,20 @@ print(f"{EVAL_SIZE=} {MAX_NEW_TOKENS=} {EVAL_BATCH=}")
 #
 # Everything the inequality data set needs — that prompt, how an answer is read (the integer in
 # the last `\boxed{}`), when it is right, and how it can be wrong — lives in one object,
-# `helpers.tasks.INEQUALITIES`. Training rows and evaluation prompts both come from it, so they
-# cannot drift apart: a test in `tests/` checks that the two texts agree up to the first token
-# of the answer.
+# `helpers.tasks.inequalities.INEQUALITIES`. Training rows and evaluation prompts both come from
+# it, so they cannot drift apart: a test in `tests/` checks that the two texts agree up to the
+# first token of the answer.
 
 # %%
-from helpers.inequality_splits import constant_baseline
+from helpers.inequality_splits import constant_baseline, load_split
+from helpers.models import MATH_MODEL, load_tokenizer
+from helpers.tasks.inequalities import INEQUALITIES
 
-val = load_split("val", 400)[:EVAL_SIZE]
-test = load_split("test", 400)[:EVAL_SIZE]
-val_novel = load_split("val_novel", 400)[:EVAL_SIZE]  # forms no training file has (notebook 01)
-test_novel = load_split("test_novel", 400)[:EVAL_SIZE]
+tokenizer = load_tokenizer(profile, MATH_MODEL)
+val = load_split("val", 400)[: PLAN.eval_items]  # the report's 40 are the first 40
+test = load_split("test", 400)[: PLAN.eval_items]
+val_novel = load_split("val_novel", 400)[: PLAN.eval_items]  # forms no training file has (01)
+test_novel = load_split("test_novel", 400)[: PLAN.eval_items]
 example = load_split("train", 400)[0]
 INEQUALITIES.training_examples([example], target="boxed_answer")[0]
 
@@ -183,21 +143,19 @@ print(len(tokenizer(text).input_ids), "tokens with the worked solution as target
 # made it (model, adapter weights, prompt, token budget; the `.json` beside it lists them):
 # change any of them and a new file starts, so an old result is never passed off as new.
 #
-# The report evaluated on 40 items; we evaluate on 400 and also report the first 40, so you see
-# how wide the interval on 40 items is.
+# The report evaluated on 40 items; at the full size we evaluate on 400 and also report the first
+# 40, so you see how wide the interval on 40 items is. One load of the model answers both
+# `val` and `val_novel` (`evaluate_splits`: the same files `evaluate_model` writes, one each).
 
 # %%
-from helpers.evaluation import EvalSettings, evaluate_model
+from helpers.evaluation import EvalSettings, evaluate_splits
 from helpers.statistics import summarise
 
 EVAL = RUN / "eval"
-SETTINGS = EvalSettings(max_new_tokens=MAX_NEW_TOKENS, batch_size=EVAL_BATCH)
-records = {"baseline": evaluate_model(profile, INEQUALITIES, val, EVAL / "baseline.val", SETTINGS)}
-novel_records = {
-    "baseline": evaluate_model(
-        profile, INEQUALITIES, val_novel, EVAL / "baseline.val_novel", SETTINGS
-    )
-}
+SETTINGS = EvalSettings(max_new_tokens=PLAN.max_new_tokens, batch_size=PLAN.batch_size)
+VALIDATION = {"val": val, "val_novel": val_novel}
+baseline = evaluate_splits(profile, INEQUALITIES, VALIDATION, EVAL / "baseline", SETTINGS)
+records, novel_records = {"baseline": baseline["val"]}, {"baseline": baseline["val_novel"]}
 print(f"baseline on val_40 : {summarise(records['baseline'][:40])}")
 print(f"baseline on val_{len(val)}: {summarise(records['baseline'])}")
 print(f"baseline on val_novel_{len(val_novel)}: {summarise(novel_records['baseline'])}")
@@ -289,6 +247,8 @@ model.print_trainable_parameters()
 
 # %%
 from helpers.checkpoints import LoraSettings
+from helpers.local.qwen_offline import qwen25_math_config
+from helpers.models import lora_parameter_counts
 
 lora_params, base_params = lora_parameter_counts(qwen25_math_config(), LoraSettings(64, 128))
 print(
@@ -303,7 +263,9 @@ print(
 # %%
 from datasets import Dataset
 
-train_a = TRAIN[400][: profile.n(400)]
+from helpers.experiments import MODEL_A
+
+train_a = TRAIN[400][: PLAN.rows(MODEL_A)]
 dataset = Dataset.from_list(INEQUALITIES.training_examples(train_a, target="boxed_answer"))
 dataset[0]
 
@@ -397,7 +359,7 @@ free_memory()
 # kernels are not bit-for-bit reproducible).
 
 # %%
-from helpers.experiments import MODEL_A, MODEL_B, MODEL_C, MODEL_D, format_table
+from helpers.experiments import INEQUALITY_EXPERIMENTS, MODEL_B, MODEL_C, MODEL_D, format_table
 from helpers.training import train_experiment
 
 print(format_table([e.table_row() for e in INEQUALITY_EXPERIMENTS]))
@@ -406,13 +368,16 @@ results = {}
 
 def train_and_validate(experiment):
     """Train (or reuse) a run, evaluate it on val and val_novel, print a line."""
-    rows = TRAIN[experiment.train_size][: profile.n(experiment.train_size)]
+    if experiment in INEQUALITY_EXPERIMENTS and experiment not in PLAN.experiments:
+        print(f"{experiment.name} is not trained at SIZE={PLAN.size!r} (the full size trains it)")
+        return
+    rows = TRAIN[experiment.train_size][: PLAN.rows(experiment)]
     result = train_experiment(experiment, INEQUALITIES, rows, profile, RUN / experiment.slug)
-    for name, items, saved in (("val", val, records), ("val_novel", val_novel, novel_records)):
-        saved[experiment.name] = evaluate_model(
-            profile, INEQUALITIES, items, EVAL / f"{experiment.slug}.{name}", SETTINGS,
-            adapter_dir=result.adapter_dir,
-        )  # fmt: skip
+    splits = evaluate_splits(
+        profile, INEQUALITIES, VALIDATION, EVAL / experiment.slug, SETTINGS,
+        adapter_dir=result.adapter_dir,
+    )  # fmt: skip
+    records[experiment.name], novel_records[experiment.name] = splits["val"], splits["val_novel"]
     results[experiment.name] = result
     print(f"{experiment.name}: {result}\n  val {summarise(records[experiment.name])}")
 
@@ -463,7 +428,7 @@ train_and_validate(MODEL_D)
 from helpers.experiments import SEED_BASELINE
 
 summaries = {name: summarise(recs) for name, recs in records.items()}
-reported = {e.name: e.reported for e in INEQUALITY_EXPERIMENTS} | {"baseline": SEED_BASELINE}
+reported = {e.name: e.reported for e in PLAN.experiments} | {"baseline": SEED_BASELINE}
 table = pd.DataFrame(
     {
         "val_40": [str(summarise(recs[:40])) for recs in records.values()],
@@ -501,7 +466,7 @@ plot_accuracy(
 # "twin" column to the "novel" column?
 
 # %%
-trained_on = {e.name: TRAIN[e.train_size] for e in INEQUALITY_EXPERIMENTS}
+trained_on = {e.name: TRAIN[e.train_size] for e in PLAN.experiments}
 trained_on["baseline"] = TRAIN[2000]  # the untuned model: twins of the largest training set
 
 
@@ -522,18 +487,18 @@ pd.DataFrame({name: seen_and_novel(name) for name in records}).T
 # %% [markdown]
 # Two models evaluated on the same items are compared **item by item**, not by whether their
 # intervals overlap: the exact McNemar test looks only at the items one model got right and
-# the other wrong (`helpers.evaluation.mcnemar`). A small p-value says the difference is
+# the other wrong (`helpers.statistics.mcnemar`). A small p-value says the difference is
 # unlikely under "equally good".
 
 # %%
 from helpers.statistics import mcnemar
 
-for name in (e.name for e in INEQUALITY_EXPERIMENTS):
+for name in results:
     print(f"{name} vs baseline, val:       {mcnemar(records[name], records['baseline'])}")
-print(f"Model C vs Model D, val:       {mcnemar(records['Model C'], records['Model D'])}")
-print(
-    f"Model C vs Model D, val_novel: {mcnemar(novel_records['Model C'], novel_records['Model D'])}"
-)
+if "Model D" in results:
+    print(f"Model C vs Model D, val:       {mcnemar(records['Model C'], records['Model D'])}")
+    c_novel, d_novel = novel_records["Model C"], novel_records["Model D"]
+    print(f"Model C vs Model D, val_novel: {mcnemar(c_novel, d_novel)}")
 
 # %% [markdown]
 # ## 8 · Choose on validation, then test once
@@ -543,19 +508,17 @@ print(
 # another one. Only now do we touch the test sets.
 
 # %%
-best = max(INEQUALITY_EXPERIMENTS, key=lambda e: summaries[e.name].accuracy)
+best = max(PLAN.experiments, key=lambda e: summaries[e.name].accuracy)
 tested = {"baseline": None, "Model C": results["Model C"].adapter_dir}
 tested[best.name] = results[best.name].adapter_dir
+TESTS = {"test": test, "test_novel": test_novel}
 test_records, test_novel_records = {}, {}
 for name, adapter in tested.items():
     slug = "baseline" if adapter is None else adapter.parent.name
-    test_records[name] = evaluate_model(
-        profile, INEQUALITIES, test, EVAL / f"{slug}.test", SETTINGS, adapter_dir=adapter
+    splits = evaluate_splits(
+        profile, INEQUALITIES, TESTS, EVAL / slug, SETTINGS, adapter_dir=adapter
     )
-    test_novel_records[name] = evaluate_model(
-        profile, INEQUALITIES, test_novel, EVAL / f"{slug}.test_novel", SETTINGS,
-        adapter_dir=adapter,
-    )  # fmt: skip
+    test_records[name], test_novel_records[name] = splits["test"], splits["test_novel"]
 print(f"best on validation: {best.name}")
 for name, recs in test_records.items():
     print(f"{name:<9} test_40: {summarise(recs[:40])}   test_{len(test)}: {summarise(recs)}")
@@ -618,7 +581,7 @@ from helpers.inequalities import Inequality, count_solutions
 mine = Inequality(a1=3, b1=-4, op="<", a2=-2, b2=11, lo=-20, hi=20)  # 3x - 4 < -2x + 11
 print(mine.question, "exact count:", count_solutions(mine))
 adapters = {"baseline": None, "Model C": results["Model C"].adapter_dir}
-answers = ask(profile, INEQUALITIES, mine.question, adapters, MAX_NEW_TOKENS)
+answers = ask(profile, INEQUALITIES, mine.question, adapters, PLAN.max_new_tokens)
 pd.DataFrame(answers).set_index("model")
 
 # %% [markdown]
@@ -742,7 +705,7 @@ print("val_novel:", mcnemar(novel_records["Model C"], novel_records[no_dropout.n
 
 # %% [markdown]
 # 4. Check your reading of the interval: compute the 95% Wilson interval of 20/40 with
-#    `helpers.evaluation.wilson_interval`. Could 40 items separate two models 5 points apart?
+#    `helpers.statistics.wilson_interval`. Could 40 items separate two models 5 points apart?
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 4 (try it first)

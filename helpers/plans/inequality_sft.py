@@ -1,7 +1,7 @@
 """Notebook 02's sizes (SFT Models A-D on the inequality data) and their cost on a free T4.
 
     PLAN = choose(SIZES, SIZE, profile)
-    PLAN.budget(mean_tokens)   # mean tokens of a training example, by target field
+    PLAN.budget()   # or .budget(mean_tokens): a training example's tokens, by target field
 
 - ``full``: the report's sizes: Models A-D on their 400 or 2,000 problems, 400 items in each
   evaluation split, a 1,024-token limit (the report's "very high token limit").
@@ -31,6 +31,10 @@ from helpers.plans.t4 import (
 
 # A tuned model's answer, about: a boxed count, or a worked solution (Model D's target)
 ANSWER_TOKENS = {"boxed_answer": 20, "solution": 300}
+# Mean tokens of a training example (system prompt, question, target) by target field, measured
+# with Task.mean_example_tokens on 200 rows of data/inequalities/train_2000.jsonl with Qwen2.5's
+# tokenizer (helpers.local.qwen_offline); tests/test_plans.py measures them again.
+MEASURED_TOKENS = {"boxed_answer": 74, "solution": 202}
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class SFTPlan:
     def rows(self, experiment) -> int:
         return experiment.train_size if self.train_rows is None else self.train_rows
 
-    def budget(self, mean_tokens: dict[str, float]):
+    def budget(self, mean_tokens: dict[str, float] = MEASURED_TOKENS):
         """The T4 table: ``mean_tokens`` are a training example's tokens by target field."""
         weights = loaded_weights_gib(QWEN_15B_PARAMETERS)
         kv = kv_cache_gib(self.batch_size, 100 + self.max_new_tokens)
