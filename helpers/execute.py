@@ -1,24 +1,43 @@
 """Run the notebooks in a real Jupyter kernel and keep what a learner would see.
 
-    python -m helpers.execute                                      # every notebook
+    python -m helpers.execute                                      # every notebook, its own SIZE
     python -m helpers.execute notebooks/01_inequality_data.ipynb   # one
+    python -m helpers.execute --size check                         # check a runtime: all six
 
 Each executed copy, with its outputs (tables, plots, printed results), is written to
 ``runs/<profile>/executed/NAME.ipynb``: open it in Jupyter, VS Code or on GitHub to read the
 course's results without a GPU. The profile is the usual one (smoke on a CPU machine;
 ``CURRICULUM_MODEL=smollm2`` for the real CPU model). Tests use the same executor to check what
 nbval cannot: that figures arrive as images, not as text.
+
+``--size`` runs every notebook at that size (``$CURRICULUM_SIZE``: it overrides each
+notebook's ``SIZE``), on to the last even when one fails, and writes
+``runs/<profile>/executed/<size>.json``: per notebook, passed or the failing cell and its
+error, wall seconds and peak GPU memory, with the GPU, its driver and the library versions;
+the same as a table on screen. ``--size check`` on a Colab T4 checks the whole course in about
+half an hour (the check sizes' budgets: ``helpers.plans``).
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-from helpers.runtime import REPO_ROOT, get_profile, run_dir
+from helpers.plans import NAMES, SIZE_ENV, check_size
+from helpers.runtime import REPO_ROOT, get_profile, library_versions, run_dir
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
+CHECKED_LIBRARIES = ("torch", "transformers", "trl", "peft", "unsloth", "bitsandbytes")
+# Run in the notebook's kernel after its last cell (or its failing one): what it held at most.
+PEAK_PROBE = (
+    "import json as _j, torch as _t\n"
+    "print(_j.dumps(_t.cuda.max_memory_allocated() / 2**30 if _t.cuda.is_available() else None))"
+)
 
 
 def execute_notebook(notebook: Path, out_dir: Path, timeout: int = 1200) -> Path:
@@ -26,13 +45,21 @@ def execute_notebook(notebook: Path, out_dir: Path, timeout: int = 1200) -> Path
     working in the notebooks folder as Jupyter would, and save the executed copy into
     ``out_dir``. A failing cell raises ``nbclient``'s CellExecutionError after the copy,
     with the outputs so far, is saved."""
+    run = _run(notebook, out_dir, timeout)
+    if run["error"] is not None:
+        raise run["error"]
+    return run["executed"]
+
+
+def _run(notebook: Path, out_dir: Path, timeout: int) -> dict:
+    """Execute ``notebook`` cell by cell, then ask its kernel for its peak GPU memory (after
+    its last cell, or its failing one); save the executed copy either way."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     notebook = Path(notebook)
     out_dir.mkdir(parents=True, exist_ok=True)
-    executed = out_dir / notebook.name
     nb = nbformat.read(notebook, as_version=4)
     client = NotebookClient(
         nb,
@@ -40,23 +67,110 @@ def execute_notebook(notebook: Path, out_dir: Path, timeout: int = 1200) -> Path
         kernel_name="python3",
         resources={"metadata": {"path": str(notebook.parent)}},
     )
-    try:
-        client.execute()
-    except CellExecutionError:
-        nbformat.write(nb, executed)
-        raise
+    error, failed, start = None, None, time.perf_counter()
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            try:
+                client.execute_cell(cell, index)
+            except CellExecutionError as raised:
+                error, failed = raised, index
+                break
+        seconds = time.perf_counter() - start
+        nb.cells.append(nbformat.v4.new_code_cell(PEAK_PROBE))  # nbclient writes back by index
+        client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
+        probe = nb.cells.pop()
+    executed = out_dir / notebook.name
     nbformat.write(nb, executed)
-    return executed
+    return {
+        "executed": executed,
+        "error": error,
+        "failed_cell": failed,
+        "seconds": round(seconds, 1),
+        "peak_gpu_gib": json.loads(probe.outputs[-1]["text"]) if probe.outputs else None,
+    }
 
 
-def main(notebooks: list[str]) -> None:
+def gpu_and_driver() -> dict:
+    """The GPU's name, driver and memory as ``nvidia-smi`` reports them, or none."""
+    query = ["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"]
+    try:
+        lines = subprocess.run(query, capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        lines = ""
+    if not lines.strip():
+        return {"gpu": "none", "driver": None, "memory": None}
+    name, driver, memory = lines.splitlines()[0].split(", ")
+    return {"gpu": name, "driver": driver, "memory": memory}
+
+
+def check(size: str, paths: list[Path], out_dir: Path) -> dict:
+    """Execute ``paths`` at ``size``, each on to its end or its first failing cell: the report
+    that ``--size`` writes. The kernels get ``$CURRICULUM_SIZE``; this process's is restored."""
+    check_size(size, "--size")
+    report = {"size": size, "profile": get_profile().name, **gpu_and_driver()}
+    report["versions"] = library_versions(CHECKED_LIBRARIES)
+    report["notebooks"] = []
+    before = os.environ.get(SIZE_ENV)
+    os.environ[SIZE_ENV] = size  # every kernel inherits it
+    try:
+        for path in paths:
+            report["notebooks"].append(_checked(path, out_dir))
+    finally:
+        if before is None:
+            del os.environ[SIZE_ENV]
+        else:
+            os.environ[SIZE_ENV] = before
+    return report
+
+
+def _checked(path: Path, out_dir: Path) -> dict:
+    """One notebook's entry of the report, printed as it finishes."""
+    run = _run(path, out_dir, timeout=1200)
+    entry = {"notebook": path.name, "passed": run["error"] is None}
+    entry |= {"seconds": run["seconds"], "peak_gpu_gib": run["peak_gpu_gib"]}
+    if run["error"] is not None:
+        cell = json.loads(run["executed"].read_text())["cells"][run["failed_cell"]]
+        entry |= {"failed_cell": run["failed_cell"], "source": "".join(cell["source"])}
+        entry["error"] = f"{run['error'].ename}: {run['error'].evalue}"
+    print(f"{path.name}: {'passed' if entry['passed'] else 'FAILED'} in {run['seconds']} s")
+    return entry
+
+
+def report_table(report: dict) -> str:
+    """The report as a table a teacher reads at a glance."""
+    lines = [
+        f"size {report['size']} on {report['gpu']} (driver {report['driver']}), "
+        + ", ".join(f"{name} {v}" for name, v in report["versions"].items()),
+        f"{'notebook':<30} {'result':<8} {'seconds':>8} {'peak GPU GiB':>13}",
+    ]
+    for entry in report["notebooks"]:
+        peak = "-" if entry["peak_gpu_gib"] is None else f"{entry['peak_gpu_gib']:.2f}"
+        result = "passed" if entry["passed"] else f"cell {entry['failed_cell']}"
+        lines.append(f"{entry['notebook']:<30} {result:<8} {entry['seconds']:>8} {peak:>13}")
+        if not entry["passed"]:
+            lines.append(f"    {entry['error']}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook")
+    parser.add_argument("--size", help=f"run every notebook at this size: {', '.join(NAMES)}")
+    options = parser.parse_args(argv)
     out_dir = run_dir("executed", get_profile())
-    paths = [Path(p) for p in notebooks] or sorted(NOTEBOOKS.glob("*.ipynb"))
-    for path in paths:
-        start = time.perf_counter()
-        executed = execute_notebook(path, out_dir)
-        print(f"{path.name}: {time.perf_counter() - start:.0f} s -> {executed}", flush=True)
+    paths = options.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
+    if options.size is None:
+        for path in paths:
+            start = time.perf_counter()
+            executed = execute_notebook(path, out_dir)
+            print(f"{path.name}: {time.perf_counter() - start:.0f} s -> {executed}", flush=True)
+        return 0
+    report = check(options.size, paths, out_dir)
+    written = out_dir / f"{options.size}.json"
+    written.write_text(json.dumps(report, indent=1))
+    print(report_table(report), f"written to {written}", sep="\n")
+    return 0 if all(entry["passed"] for entry in report["notebooks"]) else 1
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""``python -m helpers.execute --size ...``: every notebook at one size, a failure reported with
+its cell and error, the rest still run, and the report a teacher reads."""
+
+import json
+import os
+
+import nbformat
+import pytest
+
+from helpers.execute import check, main, report_table
+
+
+def notebook(path, *sources):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_failing_notebook_is_reported_with_its_cell_and_error_and_the_next_one_runs(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("CURRICULUM_SIZE", raising=False)
+    failing = notebook(tmp_path / "a.ipynb", "x = 1", "raise ValueError('no GPU here')", "y = 2")
+    passing = notebook(tmp_path / "b.ipynb", "import os\nprint(os.environ['CURRICULUM_SIZE'])")
+    report = check("check", [failing, passing], tmp_path / "out")
+    first, second = report["notebooks"]
+    assert (first["passed"], first["failed_cell"]) == (False, 1)
+    assert first["source"] == "raise ValueError('no GPU here')"
+    assert first["error"] == "ValueError: no GPU here"
+    assert second["passed"] and second["peak_gpu_gib"] is None  # no GPU on this machine
+    executed = nbformat.read(tmp_path / "out" / "b.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"] == "check\n"  # the size reached the kernel
+    assert len(executed.cells) == 1  # the memory probe is not saved with the notebook
+    assert "CURRICULUM_SIZE" not in os.environ  # set for the kernels only
+    table = report_table(report)
+    assert "a.ipynb" in table and "cell 1" in table and "ValueError: no GPU here" in table
+
+
+def test_the_report_goes_to_the_sizes_file_and_a_failure_sets_the_exit_status(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("CURRICULUM_RUNS", str(tmp_path / "runs"))
+    failing = notebook(tmp_path / "a.ipynb", "1 / 0")
+    assert main(["--size", "check", str(failing)]) == 1
+    written = json.loads((tmp_path / "runs" / "smoke" / "executed" / "check.json").read_text())
+    assert written["size"] == "check" and written["versions"]["trl"] == "1.15.0"
+    assert written["notebooks"][0]["error"] == "ZeroDivisionError: division by zero"
+
+
+def test_another_size_is_an_error_naming_the_three_before_any_notebook_runs(tmp_path):
+    with pytest.raises(ValueError, match="--size='small': choose one of 'full', 'class'"):
+        check("small", [tmp_path / "never.ipynb"], tmp_path / "out")
