@@ -14,8 +14,14 @@ nbval cannot: that figures arrive as images, not as text.
 notebook's ``SIZE``), on to the last even when one fails, and writes
 ``runs/<profile>/executed/<size>.json``: per notebook, passed or the failing cell and its
 error, wall seconds and peak GPU memory, with the GPU, its driver and the library versions;
-the same as a table on screen. ``--size check`` on a Colab T4 checks the whole course in about
-half an hour (the check sizes' budgets: ``helpers.plans``).
+the same as a table on screen (the file is rewritten as each notebook finishes, and each
+executed copy after each cell, so a run stopped part way keeps what it did). ``--size check``
+on a Colab T4 checks the whole course in about an hour (the check sizes' budgets:
+``helpers.plans``).
+
+``--jobs N`` runs up to N notebooks at once, each in its own kernel: for a GPU with room for
+several T4s' worth of memory, not for Colab. A notebook that reads another's run folder
+(``READS``) runs after it, in the same worker; each worker gets its own Unsloth compile folder.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from helpers.plans import NAMES, SIZE_ENV, check_size
@@ -33,6 +41,9 @@ from helpers.runtime import REPO_ROOT, get_profile, library_versions, run_dir
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 CHECKED_LIBRARIES = ("torch", "transformers", "trl", "peft", "unsloth", "bitsandbytes")
+# A notebook -> the notebooks whose run folders it reads (or writes when they are missing).
+READS = {"05_grpo_inequalities": ("02_sft_models_abc",)}
+COMPILE_LOCATION = "UNSLOTH_COMPILE_LOCATION"  # where Unsloth writes the code it generates
 # Run in the notebook's kernel after its last cell (or its failing one): what it held at most.
 PEAK_PROBE = (
     "import json as _j, torch as _t\n"
@@ -68,6 +79,7 @@ def _run(notebook: Path, out_dir: Path, timeout: int) -> dict:
         resources={"metadata": {"path": str(notebook.parent)}},
     )
     error, failed, start = None, None, time.perf_counter()
+    executed = out_dir / notebook.name
     with client.setup_kernel():
         for index, cell in enumerate(nb.cells):
             try:
@@ -75,11 +87,12 @@ def _run(notebook: Path, out_dir: Path, timeout: int) -> dict:
             except CellExecutionError as raised:
                 error, failed = raised, index
                 break
+            finally:
+                nbformat.write(nb, executed)  # what ran so far survives a stopped run
         seconds = time.perf_counter() - start
         nb.cells.append(nbformat.v4.new_code_cell(PEAK_PROBE))  # nbclient writes back by index
         client.execute_cell(nb.cells[-1], len(nb.cells) - 1)
         probe = nb.cells.pop()
-    executed = out_dir / notebook.name
     nbformat.write(nb, executed)
     return {
         "executed": executed,
@@ -103,24 +116,75 @@ def gpu_and_driver() -> dict:
     return {"gpu": name, "driver": driver, "memory": memory}
 
 
-def check(size: str, paths: list[Path], out_dir: Path) -> dict:
+def check(
+    size: str, paths: list[Path], out_dir: Path, jobs: int = 1, written: Path | None = None
+) -> dict:
     """Execute ``paths`` at ``size``, each on to its end or its first failing cell: the report
-    that ``--size`` writes. The kernels get ``$CURRICULUM_SIZE``; this process's is restored."""
+    that ``--size`` writes (to ``written`` as each notebook finishes, when given). The kernels
+    get ``$CURRICULUM_SIZE``; this process's is restored. With ``jobs`` > 1, up to that many
+    notebooks run at once (``READS`` keeps a notebook after the one whose run folder it reads)."""
     check_size(size, "--size")
+    if jobs < 1:
+        raise ValueError(f"--jobs={jobs}: give 1 or more notebooks at once")
     report = {"size": size, "profile": get_profile().name, **gpu_and_driver()}
     report["versions"] = library_versions(CHECKED_LIBRARIES)
     report["notebooks"] = []
+    if written is not None:
+        written.write_text(json.dumps(report, indent=1))  # no earlier run's report stays
+
+    def finished(entry: dict) -> None:
+        report["notebooks"].append(entry)
+        if written is not None:
+            written.write_text(json.dumps(report, indent=1))
+
     before = os.environ.get(SIZE_ENV)
     os.environ[SIZE_ENV] = size  # every kernel inherits it
     try:
-        for path in paths:
-            report["notebooks"].append(_checked(path, out_dir))
+        if jobs == 1:
+            for path in paths:
+                finished(_checked(path, out_dir))
+        else:
+            _check_at_once(chains(paths), out_dir, jobs, finished)
     finally:
         if before is None:
             del os.environ[SIZE_ENV]
         else:
             os.environ[SIZE_ENV] = before
+    order = [path.name for path in paths]
+    report["notebooks"].sort(key=lambda entry: order.index(entry["notebook"]))
     return report
+
+
+def chains(paths: list[Path]) -> list[list[Path]]:
+    """``paths`` in groups to run one after another: a notebook joins the group of a notebook
+    it ``READS``, after it; the others are a group each."""
+    groups: list[list[Path]] = []
+    for path in paths:
+        read = set(READS.get(path.stem, ()))
+        home = next((g for g in groups if read & {p.stem for p in g}), None)
+        if home is None:
+            groups.append([path])
+        else:
+            home.append(path)
+    return groups
+
+
+def _check_at_once(groups: list[list[Path]], out_dir: Path, jobs: int, finished) -> None:
+    """Each group in its own process (and so its own kernels), up to ``jobs`` at once."""
+    spawn = get_context("spawn")  # a fresh interpreter: no CUDA or threads inherited
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
+        runs = [pool.submit(_check_group, group, out_dir, n) for n, group in enumerate(groups)]
+        for run in runs:
+            for entry in run.result():
+                finished(entry)
+
+
+def _check_group(group: list[Path], out_dir: Path, number: int) -> list[dict]:
+    """One worker's notebooks, in order, with an Unsloth compile folder of its own (two
+    kernels writing the same generated file at once could read it half written)."""
+    if COMPILE_LOCATION not in os.environ:
+        os.environ[COMPILE_LOCATION] = str(out_dir / f"unsloth_compiled_cache_{number}")
+    return [_checked(path, out_dir) for path in group]
 
 
 def _checked(path: Path, out_dir: Path) -> dict:
@@ -132,7 +196,10 @@ def _checked(path: Path, out_dir: Path) -> dict:
         cell = json.loads(run["executed"].read_text())["cells"][run["failed_cell"]]
         entry |= {"failed_cell": run["failed_cell"], "source": "".join(cell["source"])}
         entry["error"] = f"{run['error'].ename}: {run['error'].evalue}"
-    print(f"{path.name}: {'passed' if entry['passed'] else 'FAILED'} in {run['seconds']} s")
+    print(
+        f"{path.name}: {'passed' if entry['passed'] else 'FAILED'} in {run['seconds']} s",
+        flush=True,
+    )
     return entry
 
 
@@ -156,7 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook")
     parser.add_argument("--size", help=f"run every notebook at this size: {', '.join(NAMES)}")
+    parser.add_argument("--jobs", type=int, default=1, help="with --size: notebooks at once")
     options = parser.parse_args(argv)
+    if options.jobs != 1 and options.size is None:
+        parser.error("--jobs goes with --size")
     out_dir = run_dir("executed", get_profile())
     paths = options.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
     if options.size is None:
@@ -165,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             executed = execute_notebook(path, out_dir)
             print(f"{path.name}: {time.perf_counter() - start:.0f} s -> {executed}", flush=True)
         return 0
-    report = check(options.size, paths, out_dir)
     written = out_dir / f"{options.size}.json"
+    report = check(options.size, paths, out_dir, options.jobs, written)
     written.write_text(json.dumps(report, indent=1))
     print(report_table(report), f"written to {written}", sep="\n")
     return 0 if all(entry["passed"] for entry in report["notebooks"]) else 1

@@ -51,3 +51,40 @@ def test_the_report_goes_to_the_sizes_file_and_a_failure_sets_the_exit_status(
 def test_another_size_is_an_error_naming_the_three_before_any_notebook_runs(tmp_path):
     with pytest.raises(ValueError, match="--size='small': choose one of 'full', 'class'"):
         check("small", [tmp_path / "never.ipynb"], tmp_path / "out")
+
+
+def test_a_notebook_that_reads_another_s_run_folder_runs_after_it_in_the_same_worker(tmp_path):
+    from pathlib import Path
+
+    from helpers.execute import chains
+
+    names = ["01_inequality_data", "02_sft_models_abc", "03_aime", "05_grpo_inequalities"]
+    groups = chains([Path(f"{name}.ipynb") for name in names])
+    assert [[p.stem for p in g] for g in groups] == [
+        ["01_inequality_data"],
+        ["02_sft_models_abc", "05_grpo_inequalities"],
+        ["03_aime"],
+    ]
+
+
+def test_jobs_run_notebooks_at_once_each_worker_with_its_own_compile_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("UNSLOTH_COMPILE_LOCATION", raising=False)
+    show = "import os\nprint(os.environ['UNSLOTH_COMPILE_LOCATION'])"
+    first = notebook(tmp_path / "b.ipynb", show)
+    second = notebook(tmp_path / "a.ipynb", "import time\ntime.sleep(1)", show, "1 / 0")
+    written = tmp_path / "check.json"
+    report = check("check", [first, second], tmp_path / "out", jobs=2, written=written)
+    assert [e["notebook"] for e in report["notebooks"]] == ["b.ipynb", "a.ipynb"]  # as given
+    assert [e["passed"] for e in report["notebooks"]] == [True, False]
+    assert json.loads(written.read_text()) == report
+    folders = {
+        nbformat.read(tmp_path / "out" / name, as_version=4).cells[index].outputs[0]["text"]
+        for name, index in (("b.ipynb", 0), ("a.ipynb", 1))
+    }
+    assert len(folders) == 2  # one Unsloth compile folder per worker
+
+
+def test_jobs_without_a_size_is_an_error(capsys):
+    with pytest.raises(SystemExit):
+        main(["--jobs", "2"])
+    assert "--jobs goes with --size" in capsys.readouterr().err

@@ -7,8 +7,8 @@
 # and OUT_DIR are taken relative to where it is called). BUNDLE_DIR holds the
 # wheels of `python benchmarks/gpu/bundle.py BUNDLE_DIR` (what the machine lacks: Unsloth, TRL,
 # datasets, bitsandbytes, math-verify, the Jupyter stack; ~33 MiB). Steps, planned to take at
-# most 8 minutes on an H100/H200 (here, on 2 CPU cores: install 9-24 s, imports 13 s, model 78 s;
-# there, then, at most 270 + 120 s for the two GPU steps, each under a time limit):
+# most 9 minutes on an H100/H200 (here, on 2 CPU cores: install 9-24 s, imports 13 s, model 78 s;
+# there, then, at most 330 + 120 s for the two GPU steps, each under a time limit):
 #
 #   1. install the bundle into WORK/site (pip --no-index --no-deps --target), put it and the
 #      repository on PYTHONPATH, and write WORK/site/sitecustomize.py, which emulates a free T4's
@@ -24,13 +24,16 @@
 #      --until-gpu (or CHECK_STOP_BEFORE_GPU=1) stops here: everything so far runs on a CPU;
 #   3. GPU: a preflight (device, the 15 GiB cap, fp16, bitsandbytes' CUDA library), then
 #      `CURRICULUM_PROFILE=colab CURRICULUM_OFFLINE=1 CURRICULUM_MODEL_PATH=<model>
-#      python -m helpers.execute --size check` (limit CHECK_EXECUTE_TIMEOUT, 270 s), then
+#      python -m helpers.execute --size check --jobs CHECK_JOBS` (limit CHECK_EXECUTE_TIMEOUT,
+#      330 s; 4 notebooks at once, each kernel capped at a T4's 15 GiB: the GPU has room for
+#      nine), then
 #      `python benchmarks/eval_throughput.py --shape qwen2.5-1.5b` (limit
 #      CHECK_THROUGHPUT_TIMEOUT, 120 s; goal: batched >= 20x one at a time).
 #
 # OUT_DIR receives: check.log (all output), summary.txt (one line a step), check.json (from
 # $CURRICULUM_RUNS/colab/executed/), failing_cells.txt (each cell that raised: notebook, source,
-# error), executed/*.ipynb, execute.log, throughput.log. Results go to a fresh
+# error), executed.tar.gz (the executed notebooks, with their outputs; five files in all, since
+# the device tool returns at most eight; the steps' own logs are in check.log). Results go to a fresh
 # CURRICULUM_RUNS=WORK/runs, so nothing is resumed from an earlier run. WORK is $CHECK_WORK,
 # else /tmp/gpu-check. The exit status is non-zero when a step failed.
 #
@@ -67,7 +70,8 @@ WORK=${CHECK_WORK:-/tmp/gpu-check}
 SITE=$WORK/site
 MODEL=$WORK/qwen25-math-random
 RUNS=$WORK/runs
-EXECUTE_TIMEOUT=${CHECK_EXECUTE_TIMEOUT:-270}
+EXECUTE_TIMEOUT=${CHECK_EXECUTE_TIMEOUT:-330}
+JOBS=${CHECK_JOBS:-4}
 THROUGHPUT_TIMEOUT=${CHECK_THROUGHPUT_TIMEOUT:-120}
 
 if [ -z "$until_gpu" ] && ! command -v nvidia-smi >/dev/null 2>&1; then
@@ -245,15 +249,18 @@ print(f"  bitsandbytes {bnb.BNB_BACKEND}: {getattr(getattr(bnb.lib, '_lib', None
 PY
 if [ $? -eq 0 ]; then step gpu-preflight ok; else step gpu-preflight FAILED; finish; fi
 
-timeout "$EXECUTE_TIMEOUT" "$PY" -m helpers.execute --size check 2>&1 | tee "$OUT/execute.log"
+timeout "$EXECUTE_TIMEOUT" "$PY" -m helpers.execute --size check --jobs "$JOBS" 2>&1 | tee "$WORK/execute.log"
 status=${PIPESTATUS[0]}
-[ "$status" -eq 124 ] && echo "check.sh: helpers.execute ran past its ${EXECUTE_TIMEOUT} s limit"
+if [ "$status" -eq 124 ]; then
+    echo "check.sh: helpers.execute ran past its ${EXECUTE_TIMEOUT} s limit (check.json holds the notebooks that finished, executed/ each one's cells so far)"
+    pkill -f "helpers.execute" ; pkill -f ipykernel_launcher ; sleep 3  # its workers and kernels hold the GPU
+fi
 [ "$status" -eq 0 ] && step execute ok || step execute "FAILED($status)"
 
 executed="$RUNS/colab/executed"
 if [ -f "$executed/check.json" ]; then cp "$executed/check.json" "$OUT/"; fi
-if compgen -G "$executed/*.ipynb" >/dev/null; then
-    mkdir -p "$OUT/executed" && cp "$executed"/*.ipynb "$OUT/executed/"
+if compgen -G "$executed/*.ipynb" >/dev/null; then  # one file: the device tool returns eight
+    tar -czf "$OUT/executed.tar.gz" -C "$executed" $(cd "$executed" && ls *.ipynb)
 fi
 "$PY" - "$executed" "$OUT/failing_cells.txt" <<'PY'
 import json
@@ -274,7 +281,7 @@ Path(sys.argv[2]).write_text("\n".join(lines) or "no cell raised\n")
 print(f"  failing cells: {sum(line.startswith('== ') for line in lines)} (failing_cells.txt)")
 PY
 
-timeout "$THROUGHPUT_TIMEOUT" "$PY" benchmarks/eval_throughput.py --shape qwen2.5-1.5b 2>&1 | tee "$OUT/throughput.log"
+timeout "$THROUGHPUT_TIMEOUT" "$PY" benchmarks/eval_throughput.py --shape qwen2.5-1.5b 2>&1 | tee "$WORK/throughput.log"
 status=${PIPESTATUS[0]}
 [ "$status" -eq 124 ] && echo "check.sh: eval_throughput.py ran past its ${THROUGHPUT_TIMEOUT} s limit"
 [ "$status" -eq 0 ] && step throughput ok || step throughput "FAILED($status)"
