@@ -95,10 +95,27 @@ def notebook_files(root: Path = REPO_ROOT) -> list[Path]:
     return sorted((root / "nbs_py").glob("*.py")) + sorted((root / "notebooks").glob("*.ipynb"))
 
 
+def repository_url(url: str) -> str:
+    """``url`` as the badges need it, ``https://github.com/OWNER/NAME``: the clone URL's
+    ``.git`` and a trailing ``/`` are dropped (a badge pointing at ``NAME.git/blob/...`` is
+    broken); anything else that is not a repository URL is an error showing the form.
+
+    >>> repository_url("https://github.com/you/fork.git/")
+    'https://github.com/you/fork'
+    """
+    trimmed = url.strip().rstrip("/").removesuffix(".git")
+    if not GITHUB_URL.fullmatch(trimmed) or trimmed.endswith((".", "/")):
+        raise ValueError(
+            f"{url!r} is not a GitHub repository URL: give it as https://github.com/OWNER/NAME "
+            "(the address of the repository's page); nothing was rewritten"
+        )
+    return trimmed
+
+
 def point_notebooks_at(url: str, root: Path = REPO_ROOT) -> list[Path]:
-    """Rewrite the course URL in this module, the badges and the setup cells to ``url``."""
-    if not GITHUB_URL.fullmatch(url):
-        raise ValueError(f"{url!r} is not a GitHub repository URL: https://github.com/OWNER/NAME")
+    """Rewrite the course URL in this module, the badges and the setup cells to ``url``
+    (checked first by ``repository_url``: a refused URL writes nothing)."""
+    url = repository_url(url)
     owner_name = url.removeprefix("https://github.com/")
     changed = []
     for path in [Path(__file__), *notebook_files(root)]:
@@ -111,6 +128,17 @@ def point_notebooks_at(url: str, root: Path = REPO_ROOT) -> list[Path]:
     return changed
 
 
+def main(arguments: list[str]) -> None:
+    """``python -m helpers.colab URL``: point the course at ``URL``, naming each file rewritten."""
+    if len(arguments) != 1:
+        raise SystemExit("usage: python -m helpers.colab https://github.com/OWNER/NAME")
+    try:
+        changed = point_notebooks_at(arguments[0])
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    for path in changed:
+        print("rewrote", path)
+
+
 if __name__ == "__main__":
-    for changed_path in point_notebooks_at(sys.argv[1]):
-        print("rewrote", changed_path)
+    main(sys.argv[1:])

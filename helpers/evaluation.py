@@ -21,7 +21,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.models import MATH_MODEL, loaded_model, model_identity, stop_token_ids
+from helpers.checkpoints import check_adapter, model_positions
+from helpers.models import (
+    MATH_MODEL,
+    load_tokenizer,
+    loaded_model,
+    model_identity,
+    model_source,
+    stop_token_ids,
+)
 from helpers.results import ResultsFile, map_resumably
 from helpers.runtime import Profile
 from helpers.tasks import Task
@@ -96,6 +104,8 @@ def generation_budget(
 ) -> tuple[int, int]:
     """``(max_new_tokens, longest prompt)``: ``wanted`` new tokens, or fewer where the longest
     prompt plus them would run past the model's ``positions``."""
+    if not prompts:
+        raise ValueError("no prompts to budget for: pass the prompts the model will be asked")
     longest = max(len(tokenizer(p, add_special_tokens=False).input_ids) for p in prompts)
     if longest >= positions:
         raise ValueError(
@@ -103,6 +113,39 @@ def generation_budget(
             "shorten the prompts (fewer exemplars, a shorter system prompt)"
         )
     return min(wanted, positions - longest), longest
+
+
+def check_prompts_fit(
+    profile: Profile,
+    model_name: str,
+    prompts_of,
+    max_new_tokens: int,
+    max_seq_length: int,
+) -> None:
+    """Refuse, before any model loads, a prompt longer than ``max_seq_length`` (Unsloth cuts
+    such an input to fit, and transformers only logs a line) or one whose answer could run past
+    the model's positions (where its answers are of a distorted model). ``prompts_of``: the
+    tokenizer -> the prompts, as the model would be shown them."""
+    tokenizer = load_tokenizer(profile, model_name)
+    prompts = prompts_of(tokenizer)
+    if not prompts:
+        return
+    positions = model_positions(model_source(profile, model_name))
+    lengths = [len(tokenizer(p, add_special_tokens=False).input_ids) for p in prompts]
+    longest = max(lengths)
+    which = f"prompt {lengths.index(longest)} ({longest} tokens)"
+    if longest > min(max_seq_length, positions):
+        raise ValueError(
+            f"{which} is longer than max_seq_length={max_seq_length} (the model has {positions} "
+            "positions): it would be cut or overrun. Raise max_seq_length up to the model's "
+            "positions, or shorten the prompt (fewer exemplars, a shorter question)"
+        )
+    if longest + max_new_tokens > positions:
+        raise ValueError(
+            f"{which} + max_new_tokens={max_new_tokens} run past the model's {positions} "
+            "positions. Cap the answer: max_new_tokens, _ = helpers.evaluation."
+            f"generation_budget(tokenizer, prompts, {max_new_tokens}, {positions})"
+        )
 
 
 @dataclass(frozen=True)
@@ -116,7 +159,8 @@ class EvalSettings:
 
     def __post_init__(self) -> None:
         for knob in ("max_new_tokens", "batch_size", "max_seq_length"):
-            if not isinstance(getattr(self, knob), int) or getattr(self, knob) < 1:
+            value = getattr(self, knob)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{knob}={getattr(self, knob)!r}: use a whole number >= 1")
 
     def generation(self) -> dict:
@@ -209,6 +253,14 @@ def _evaluate(profile, task, jobs, settings, model_name, adapter_dir) -> dict[st
         records[name] = None if saved is None else graded(task, rows, saved)
     missing = [name for name, graded_records in records.items() if graded_records is None]
     if missing:
+        questions = [row["question"] for name in missing for row in jobs[name][0]]
+        check_prompts_fit(
+            profile,
+            model_name,
+            lambda tokenizer: [task.prompt(tokenizer, question) for question in questions],
+            settings.max_new_tokens,
+            settings.max_seq_length,
+        )
         with loaded_model(profile, model_name, adapter_dir, settings.max_seq_length) as loaded:
             for name in missing:
                 records[name] = evaluate(*loaded, task, jobs[name][0], files[name], settings)
@@ -230,6 +282,20 @@ def ask(
     """
     if not isinstance(question, str) or not question.strip():
         raise ValueError("the question is empty: write one, e.g. 'For how many integers x ...'")
+    if not adapters:
+        raise ValueError("no models to ask: pass {name: adapter folder}, {'base': None} for one")
+    EvalSettings(max_new_tokens=max_new_tokens, max_seq_length=max_seq_length)  # checks them
+    check_prompts_fit(
+        profile,
+        model_name,
+        lambda tokenizer: [task.prompt(tokenizer, question)],
+        max_new_tokens,
+        max_seq_length,
+    )
+    base = model_source(profile, model_name)
+    for adapter_dir in adapters.values():
+        if adapter_dir is not None:
+            check_adapter(adapter_dir, base)  # every model, before the first one loads
     answers = []
     for name, adapter_dir in adapters.items():
         with loaded_model(profile, model_name, adapter_dir, max_seq_length) as (model, tokenizer):

@@ -12,7 +12,11 @@ What real files bring, and what happens:
 - bytes that are not UTF-8, a line that is not JSON, a line that is not an object: an error
   naming the file, the line and the fix;
 - a results file whose last line was cut off mid-write (Colab killed during a write): the line
-  is dropped with a warning when ``tail="drop"``, and the rerun redoes that row;
+  is dropped with a warning when ``tail="drop"``, and the rerun redoes that row; a complete
+  last line that only lost its newline is kept, and the newline is written before the next
+  append, so no record is glued onto it;
+- a CSV row cut short (fewer fields than the header, or a quote never closed): an error naming
+  the file and the line, never a row with empty fields;
 - two rows with the same id: an error naming both rows (records and verdicts are keyed by id).
 """
 
@@ -85,9 +89,17 @@ def _drop_tail(path: Path, raw: bytes, number: int) -> None:
 
 
 def append_jsonl(path: Path, rows: Iterable[dict]) -> None:
-    """Append rows, one JSON object a line, and flush them to disk."""
-    with Path(path).open("a", encoding="utf-8") as f:
-        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    """Append rows, one JSON object a line, and flush them to disk. A file whose last line
+    lost its newline (an interrupted write of the newline alone) gets it first: the first new
+    row would otherwise be glued onto that line, and the file refused from then on."""
+    path = Path(path)
+    with path.open("a+b") as f:
+        if f.tell() > 0:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                f.write(b"\n")
+        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        f.write(text.encode("utf-8"))
         f.flush()
         os.fsync(f.fileno())
 
@@ -101,25 +113,69 @@ def write_text_atomically(path: Path, text: str) -> None:
 
 
 def read_csv(path: Path, columns: Sequence[str], text: str | None = None) -> list[dict]:
-    """Rows of a CSV file with at least ``columns`` (``text``: its content, already read)."""
+    """Rows of a CSV file with at least ``columns`` (``text``: its content, already read).
+
+    Every row must have as many fields as the header: a row with fewer (a download cut off
+    mid-row) or more (an unquoted comma) is an error naming its line, as is a quote never
+    closed (strict parsing), instead of a row whose missing fields read as empty.
+    """
     path = Path(path)
     if text is None:
         text = _decode(path, path.read_bytes())
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = sorted(set(columns) - set(reader.fieldnames or ()))
-    if missing:
-        raise ValueError(
-            f"{path}: lacks columns {missing} (it has {reader.fieldnames}); the file needs "
-            f"{', '.join(columns)} in its first line"
-        )
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    rows, line = [], 1  # the rows so far; where the row being read starts
     try:
-        return list(reader)
+        missing = sorted(set(columns) - set(reader.fieldnames or ()))
+        if missing:
+            raise ValueError(
+                f"{path}: lacks columns {missing} (it has {reader.fieldnames}); the file needs "
+                f"{', '.join(columns)} in its first line"
+            )
+        line = reader.line_num + 1
+        for row in reader:
+            _check_fields(f"{path}, line {line} (row {len(rows)})", row, len(reader.fieldnames))
+            rows.append(row)
+            line = reader.line_num + 1
     except csv.Error as error:
-        raise ValueError(f"{path}, line {reader.line_num}: {error}; fix that line") from None
+        raise ValueError(
+            f"{path}, line {line} (row {len(rows)}): {error} (a quote never closed: the file cut "
+            "short?); fetch the file again or fix that line"
+        ) from None
+    return rows
+
+
+def _check_fields(where: str, row: dict, width: int) -> None:
+    """Refuse a CSV row with fewer or more fields than the header."""
+    extra = row.get(None)  # csv.DictReader keeps fields beyond the header under None
+    have = width - sum(value is None for value in row.values()) + len(extra or ())
+    if have != width:
+        cause = "cut short (a download cut off mid-row?)" if have < width else "too long"
+        raise ValueError(
+            f"{where}: {have} fields where the header has {width}: the row is "
+            f"{cause}; fetch the file again, or fix that row (quote a field holding a comma)"
+        )
+
+
+def check_rows_are_dicts(rows, where: str) -> None:
+    """Raise unless ``rows`` is a list (or tuple) of dicts: a split's name (``rows="train"``)
+    or a single row passed where rows are expected would otherwise be read letter by letter
+    or key by key."""
+    if not isinstance(rows, list | tuple):
+        raise ValueError(
+            f"{where}: rows must be a list of row dicts, got {type(rows).__name__} "
+            f"{rows!r:.40}; load them first, e.g. load_split('train', 400)"
+        )
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise ValueError(
+                f"{where}: row {i} is {type(row).__name__} {row!r:.40}, not a dict; each row "
+                "is one record {'id': ..., 'question': ..., ...}"
+            )
 
 
 def check_unique_ids(rows: Sequence[dict], where: str, key: str = "id") -> None:
     """Raise if two rows share an id: results and verdicts are matched to rows by id."""
+    check_rows_are_dicts(rows, where)
     first: dict = {}
     for i, row in enumerate(rows):
         if key not in row:

@@ -6,8 +6,9 @@ A model output, as Qwen2.5-Math writes it:
 
 ``extract_boxed`` finds the last ``\boxed{...}`` (braces may nest) in one pass over the tail of
 the response; ``parse_integer`` reads ``51``, ``-3``, ``−3`` (U+2212), ``1,000``, ``14{,}916``,
-``10,\!000``, ``$51$`` or ``51.``; ``extract_integer`` chains the two and returns None when
-there is no usable answer, which the evaluation counts as a format failure.
+``10,\!000``, ``$51$``, ``51.``, ``51.0`` or a bold ``\textbf{51}``; ``extract_integer`` chains
+the two and returns None when there is no usable answer, which the evaluation counts as a
+format failure (``extract_integer`` says which forms are taken and which refused, and why).
 ``math_verify_correct`` is the same judgement by Hugging Face's math-verify, to cross-check.
 """
 
@@ -32,11 +33,17 @@ MINUS = "\u2212"
 # An integer as models write it: a sign ("-", "+" or U+2212), then digits, grouped by threes
 # with a separator that typesets as a comma or a gap: "1,000", "14{,}916" (LaTeX: a comma in
 # braces gets no space after it) or "14\,916" (a thin space, the SI style).
-INTEGER = re.compile(r"(?P<sign>[+\-\u2212]?)(?P<digits>\d{1,3}(?:(?:,|\{,\}|\\,)\d{3})+|\d+)")
-# What carries no meaning: $...$, \(...\), \text{...}, spacing commands at either end, and what
-# typesets as nothing in math mode: whitespace and "\!" (so the MATH dataset's "10,\!000" reads
-# as "10,000" and "14\!916" as 14916).
-_WRAPPERS = re.compile(r"^\$+|\$+$|^\\\(|\\\)$|\\text\{|\}$|^(?:\\[,;: ])+|(?:\\[,;: ])+$|\\!|\s+")
+# A decimal point followed by zeros only ("51.0", "51.00") states the same integer.
+INTEGER = re.compile(
+    r"(?P<sign>[+\-\u2212]?)(?P<digits>\d{1,3}(?:(?:,|\{,\}|\\,)\d{3})+|\d+)(?:\.0+)?"
+)
+# What carries no meaning: $...$, \(...\), \text{...} and the bold \textbf{...} and
+# \mathbf{...}, spacing commands at either end, and what typesets as nothing in math mode:
+# whitespace and "\!" (so the MATH dataset's "10,\!000" reads as "10,000" and "14\!916" as
+# 14916).
+_WRAPPERS = re.compile(
+    r"^\$+|\$+$|^\\\(|\\\)$|\\(?:text|textbf|mathbf)\{|\}$|^(?:\\[,;: ])+|(?:\\[,;: ])+$|\\!|\s+"
+)
 
 
 def extract_boxed(text: str) -> str | None:
@@ -50,6 +57,7 @@ def extract_boxed(text: str) -> str | None:
     >>> extract_boxed("no box here") is None
     True
     """
+    _require_text(text, "extract_boxed")
     text = text[-TAIL_CHARS:]
     opened: list[int | None] = []  # per open brace: where its box's content starts, or None
     last: tuple[int, int] | None = None  # start and end of the latest-starting closed box
@@ -71,6 +79,8 @@ def parse_integer(answer: str | None) -> int | None:
     >>> parse_integer("x = 3") is None
     True
     """
+    if answer is not None:
+        _require_text(answer, "parse_integer")
     if answer is None or len(answer) > MAX_ANSWER_CHARS:
         return None
     text = answer.strip().rstrip(".")
@@ -87,12 +97,35 @@ def parse_integer(answer: str | None) -> int | None:
 def extract_integer(response: str) -> int | None:
     r"""The integer in the last ``\boxed{}`` of a response, None if absent or not an integer.
 
+    Decided against math-verify (``math_verify_correct``), which accepts all four of these:
+
+    - ``\boxed{51.0}`` is 51, as math-verify says: zeros after the point change no value.
+    - ``\boxed{\textbf{51}}`` and ``\boxed{\mathbf{51}}`` are 51, as math-verify says: bold is
+      typesetting, like ``\text{51}``.
+    - ``\boxed{51 \text{ integers}}`` is no answer, where math-verify reads 51: words after the
+      number can change it (``51 \text{ thousand}``), and the prompt asks for the integer
+      alone, so the response is counted a format failure rather than guessed at.
+
     >>> extract_integer(r"So the count is $\boxed{51}$.")
     51
+    >>> extract_integer(r"\boxed{51.0}"), extract_integer(r"\boxed{\textbf{51}}")
+    (51, 51)
+    >>> extract_integer(r"\boxed{51 \text{ integers}}") is None
+    True
     >>> extract_integer("The answer is 51.") is None
     True
     """
     return parse_integer(extract_boxed(response))
+
+
+def _require_text(value, reader: str) -> None:
+    """A reader takes a response's text: anything else (None, a number, a record) is a caller's
+    mistake, not a model's answer, so it is refused instead of scored as a format failure."""
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{reader} reads a response's text, got {type(value).__name__} {value!r:.40}: "
+            "pass the model's response (a str), e.g. record['response']"
+        )
 
 
 def math_verify_correct(response: str, gold: int | str) -> bool:

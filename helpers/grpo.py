@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from helpers.checkpoints import adapter_digest, saved_lora
+from helpers.checkpoints import adapter_digest, check_adapter, saved_lora
 from helpers.experiments import GRPOExperiment
 from helpers.files import fingerprint
 from helpers.models import (
@@ -24,10 +24,17 @@ from helpers.models import (
     import_unsloth,
     load_model,
     model_identity,
+    model_source,
     stop_token_ids,
 )
 from helpers.rewards import correctness_reward, format_reward
-from helpers.runs import TrainingResult, train_and_save, trainer_arguments
+from helpers.runs import (
+    TrainingResult,
+    build_config,
+    check_overrides,
+    train_and_save,
+    trainer_arguments,
+)
 from helpers.runtime import Profile
 from helpers.tasks import Task
 
@@ -44,10 +51,13 @@ def grpo_dataset(task: Task, rows: Sequence[dict]):
 
 
 def grpo_config(experiment: GRPOExperiment, output_dir: Path, profile: Profile, **overrides):
-    """The GRPOConfig of an experiment, plus what the hardware needs."""
+    """The GRPOConfig of an experiment, plus what the hardware needs; ``overrides`` replace any
+    argument. Groups of fewer than two answers, or a batch that splits a group, are refused
+    here, before any model loads (``check_groups``)."""
     import_unsloth(profile)  # first: Unsloth rewrites TRL's config and trainer into its own
     from trl import GRPOConfig
 
+    check_overrides(GRPOConfig, overrides)
     arguments = dict(
         output_dir=str(output_dir),
         max_steps=experiment.max_steps,
@@ -65,12 +75,42 @@ def grpo_config(experiment: GRPOExperiment, output_dir: Path, profile: Profile, 
         seed=experiment.seed,
         use_vllm=False,  # generation by the trainer's own model: see notebook 05
     ) | trainer_arguments(profile, save_steps=20 if profile.is_smoke else 25)
-    return GRPOConfig(**(arguments | overrides))
+    check_groups(arguments | overrides)
+    return build_config(GRPOConfig, arguments, overrides)
+
+
+def check_groups(arguments: dict) -> None:
+    """GRPO scores each answer against the other answers to its prompt: it needs at least two
+    a prompt, and the answers sampled for a step (``per_device_train_batch_size`` x
+    ``gradient_accumulation_steps``) must be whole groups. TRL checks both only when the
+    trainer is built, after the model loaded."""
+    group = arguments["num_generations"]
+    if isinstance(group, bool) or not isinstance(group, int) or group < 2:
+        raise ValueError(
+            f"num_generations={group!r}: GRPO needs at least 2 answers per prompt to compare "
+            "(an answer's advantage is its reward minus its group's mean); use 2 or more"
+        )
+    batch = arguments["per_device_train_batch_size"]
+    steps = arguments["gradient_accumulation_steps"]
+    if (batch * steps) % group:
+        raise ValueError(
+            f"per_device_train_batch_size x gradient_accumulation_steps = {batch} x {steps} "
+            f"answers a step, not whole groups of num_generations={group}: make it a multiple "
+            "(the experiment's own setting, one group a micro-batch, always is)"
+        )
+
+
+def prompts_needed(args) -> int:
+    """The prompts a run of ``args`` (a GRPOConfig) uses, each once: its steps times the
+    prompts a step (its micro-batches of whole groups, accumulated)."""
+    per_step = args.per_device_train_batch_size * args.gradient_accumulation_steps
+    return args.max_steps * (per_step // args.num_generations)
 
 
 def load_policy(experiment: GRPOExperiment, profile: Profile, start: Path):
     """``(model, tokenizer)``: the base model with a trainable LoRA adapter holding the weights
     of the saved adapter ``start`` (same rank, alpha and targets)."""
+    check_adapter(start, model_source(profile, experiment.model_name))
     lora = saved_lora(start)
     model, tokenizer = load_model(
         profile, experiment.model_name, experiment.max_seq_length, lora, experiment.seed
@@ -82,7 +122,13 @@ def build_grpo_trainer(
     model, tokenizer, experiment: GRPOExperiment, task: Task, rows, output_dir, profile, **config
 ):
     """A GRPOTrainer (Unsloth's, ``UnslothGRPOTrainer``) rewarding ``correct`` and
-    ``well_formed`` answers to ``rows``; ``config`` overrides GRPOConfig arguments.
+    ``well_formed`` answers to ``rows``; ``config`` overrides GRPOConfig arguments."""
+    args = grpo_config(experiment, Path(output_dir), profile, **config)
+    return grpo_trainer(model, tokenizer, args, task, rows)
+
+
+def grpo_trainer(model, tokenizer, args, task: Task, rows):
+    """TRL's GRPOTrainer (Unsloth's, once ``grpo_config`` imported Unsloth) with ``args``.
 
     Sampling stops where evaluation stops (``helpers.models.STOP_TOKENS``). TRL stops at the
     model's generation config's end-of-sequence and the tokenizer's, both ``<|endoftext|>`` for
@@ -90,7 +136,6 @@ def build_grpo_trainer(
     after it would run every answer to ``max_completion_length``, each one truncated, masked
     out of the loss and scored 0 for its form, and GRPO would learn nothing at the highest
     sampling cost."""
-    args = grpo_config(experiment, Path(output_dir), profile, **config)
     from trl import GRPOTrainer
 
     model.generation_config.eos_token_id = stop_token_ids(tokenizer)
@@ -126,14 +171,26 @@ def train_grpo(
     **config,
 ) -> TrainingResult:
     """Train (or resume, or reuse) a GRPO run from the adapter in ``start``; save its adapter
-    and its history (loss, each reward's mean, tokens) in ``output_dir``."""
+    and its history (loss, each reward's mean, tokens) in ``output_dir``.
+
+    Before the folder is claimed and any model loads: the rows (at least one a prompt of
+    every step: with fewer, TRL trains no step at all and the start adapter would come back
+    as the trained policy), the GRPOConfig with its overrides, and the start adapter."""
+    task.check_rows(rows, "GRPO rows")
+    args = grpo_config(experiment, Path(output_dir), profile, **config)
+    if len(rows) < prompts_needed(args):
+        raise ValueError(
+            f"GRPO rows: {len(rows)} rows for {args.max_steps} steps of "
+            f"{prompts_needed(args) // args.max_steps} prompts: the run needs "
+            f"{prompts_needed(args)} (max_steps x prompts_per_step, each prompt used once); "
+            "pass more rows, or lower max_steps"
+        )
+    check_adapter(start, model_source(profile, experiment.model_name))
     settings = grpo_settings(experiment, task, rows, profile, start, config)
 
     def make_trainer():
         model, tokenizer = load_policy(experiment, profile, start)
-        return build_grpo_trainer(
-            model, tokenizer, experiment, task, rows, output_dir, profile, **config
-        )
+        return grpo_trainer(model, tokenizer, args, task, rows)
 
     # every number TRL logs: the loss, each reward's mean and spread, num_tokens, the share of
     # answers cut off (completions/clipped_ratio), KL, ...

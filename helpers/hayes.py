@@ -57,10 +57,21 @@ class GSM8KRun(SFTExperiment):
     def parameters(self) -> float:
         return PARAMETERS[self.model_name]
 
+    @property
+    def base_model(self) -> str:
+        """The untuned model, as notebook 04's tables name it: ``base 1.5B``."""
+        return f"base {self.model_name.split('-')[1]}"
+
+    @property
+    def base_name(self) -> str:
+        """The untuned model with this run's prompt (``base 1.5B, 5 shots``): its math is
+        measured once for each prompt, its safety once for all (``base_model``)."""
+        return f"{self.base_model}, {self.shots} shots"
+
     def folder(self, rows: int) -> str:
-        """The run's folder name: what it trains on is in the name, so changing the rows or
-        the exemplar setting trains anew instead of finding a run made otherwise."""
-        return f"{self.slug}_{rows}rows" + ("_exemplars" if self.exemplars_in_training else "")
+        """``SFTExperiment.folder``, and the exemplar setting: changing it trains anew instead
+        of finding a run made otherwise."""
+        return super().folder(rows) + ("_exemplars" if self.exemplars_in_training else "")
 
     def table_row(self) -> dict:
         """The run's knobs; "(ours)" marks a value the report does not state."""
@@ -144,12 +155,26 @@ RUN_2_ON_15B = replace(
 HAYES_BASELINES = {"Simple": (0.280, 0.558), "Medium": (0.379, 0.642), "Strong": (0.455, 0.725)}
 
 
-def hayes_run(run: str, exemplars_in_training: bool = False) -> GSM8KRun:
+def hayes_run(run: str | int, exemplars_in_training: bool = False) -> GSM8KRun:
     """A run of Table 2 by its number ("1".."10"), or "2*" for our 1.5B run 2, with or without
-    its exemplars in the training prompts."""
+    its exemplars in the training prompts. A whole number names the same run as its text
+    (``hayes_run(4)`` is ``hayes_run("4")``): the table numbers its runs, and there is no
+    other run 4 it could mean.
+
+    >>> hayes_run(4) == hayes_run("4")
+    True
+    """
     runs = {r.run: r for r in (*HAYES_RUNS, RUN_2_ON_15B)}
-    if run not in runs:
-        raise ValueError(f"unknown run {run!r}: choose one of {', '.join(runs)}")
+    if isinstance(run, int) and not isinstance(run, bool):
+        run = str(run)
+    if not isinstance(run, str) or run not in runs:
+        choices = ", ".join(f'"{name}"' for name in runs)
+        raise ValueError(f"unknown run {run!r}: choose one of {choices} (a number, or the text)")
+    if not isinstance(exemplars_in_training, bool):
+        raise ValueError(
+            f"exemplars_in_training={exemplars_in_training!r}: use True (the run's exemplars in "
+            "every training prompt too) or False (at evaluation only)"
+        )
     return replace(runs[run], exemplars_in_training=exemplars_in_training)
 
 
@@ -158,6 +183,8 @@ def hayes_reported(run: GSM8KRun, metric: str, what: str, note: str = ""):
     with the n its code used (``HAYES_N``); no value for a run the report does not have."""
     from helpers.report import Reported
 
+    if metric not in HAYES_N:
+        raise ValueError(f"metric={metric!r}: the report gives 'math' or 'safety'")
     value = run.reported.get({"math": "math_accuracy", "safety": "safety_rate"}[metric])
     if value is None and not note:
         note = "ours: the report has no such run"

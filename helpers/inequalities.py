@@ -43,6 +43,7 @@ class GeneratorSettings:
 
     def __post_init__(self) -> None:
         for name in ("lo_range", "hi_range", "coef_range", "const_range"):
+            _check_range(name, getattr(self, name))
             low, high = getattr(self, name)
             if low > high:
                 raise ValueError(f"{name} ({low}, {high}) is empty: write it as (min, max)")
@@ -50,6 +51,11 @@ class GeneratorSettings:
             raise ValueError(
                 f"lo_range {self.lo_range} reaches above hi_range {self.hi_range}, so a range "
                 f"[lo, hi] could be empty: lo must be <= hi, keep max(lo_range) <= min(hi_range)"
+            )
+        if isinstance(self.operators, str) or not isinstance(self.operators, tuple | list):
+            raise ValueError(
+                f"operators={self.operators!r} is not a tuple of operators: write "
+                f"operators=({self.operators!r},) for one, or a tuple of some of {OPERATORS}"
             )
         if not self.operators:
             raise ValueError(f"operators is empty: give at least one of {OPERATORS}")
@@ -78,6 +84,25 @@ class GeneratorSettings:
         n_ranges = width(self.lo_range) * width(self.hi_range)
         return sides * sides * n_ranges * (paired // 2 + len(ops) - paired)
 
+    def n_draws(self) -> int:
+        """How many equally likely outcomes one ``sample_inequality`` draw has: each problem
+        comes up at least once in this many draws, on average."""
+        width = lambda r: r[1] - r[0] + 1  # noqa: E731
+        sides = width(self.coef_range) * width(self.const_range)
+        n_ranges = width(self.lo_range) * width(self.hi_range)
+        return sides * sides * n_ranges * len(self.operators)
+
+
+def _check_range(name: str, value) -> None:
+    """A range is a pair of whole numbers: strings would compare as text ("-5" > "10"), and
+    floats or booleans are no bound ``random.randint`` can draw from."""
+    pair = isinstance(value, tuple | list) and len(value) == 2
+    if not pair or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise ValueError(
+            f"{name}={value!r} is not a pair of whole numbers: write it as (min, max) with "
+            "ints, e.g. (-5, 5)"
+        )
+
 
 FAITHFUL = GeneratorSettings()
 # Beyond the seed: varying and wider ranges, larger numbers, so answers spread out.
@@ -99,7 +124,14 @@ class Inequality:
     hi: int
 
     def __post_init__(self) -> None:
-        if self.op not in COMPARE:
+        for name in ("a1", "b1", "a2", "b2", "lo", "hi"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(
+                    f"{name}={value!r} is not a whole number: every coefficient, constant and "
+                    "bound of an inequality is an int (a row read from a file: int(row[...]))"
+                )
+        if not isinstance(self.op, str) or self.op not in COMPARE:
             raise ValueError(f"unknown operator {self.op!r}: use one of {OPERATORS}")
         if self.lo > self.hi:
             raise ValueError(f"the range [{self.lo}, {self.hi}] is empty: lo must be <= hi")

@@ -21,7 +21,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from helpers.files import check_unique_ids, read_jsonl, write_text_atomically
+from helpers.files import (
+    check_rows_are_dicts,
+    check_unique_ids,
+    read_jsonl,
+    write_text_atomically,
+)
 from helpers.inequalities import (
     FAITHFUL,
     GeneratorSettings,
@@ -55,7 +60,7 @@ def generate_unique(
     n: int, settings: GeneratorSettings = FAITHFUL, *, seed: int
 ) -> list[Inequality]:
     """``n`` distinct problems (no two with the same ``key()``), reproducible from ``seed``."""
-    if not isinstance(n, int) or n < 0:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise ValueError(f"n={n!r}: ask for a whole number of problems, 0 or more")
     available = settings.n_unique()
     if n > available:
@@ -107,8 +112,22 @@ def to_row(ineq: Inequality, row_id: str) -> dict:
     }
 
 
+PARTS = ("a1", "b1", "op", "a2", "b2", "lo", "hi")  # the fields of a row that make its problem
+
+
 def from_row(row: dict) -> Inequality:
-    return Inequality(*(row[k] for k in ("a1", "b1", "op", "a2", "b2", "lo", "hi")))
+    """The problem of a row written by ``to_row``; a row without its parts, or with parts that
+    are no problem (numbers stored as text), is an error naming the row."""
+    missing = [k for k in PARTS if k not in row]
+    if missing:
+        raise ValueError(
+            f"row {row.get('id')!r} lacks {missing}: it is not an inequality row (load one with "
+            "load_split, or write it with to_row)"
+        )
+    try:
+        return Inequality(*(row[k] for k in PARTS))
+    except ValueError as error:
+        raise ValueError(f"row {row.get('id')!r}: {error}") from None
 
 
 def make_novel_splits(
@@ -124,7 +143,13 @@ def make_novel_splits(
     owner: dict[tuple, str] = {}
     splits: dict[str, list[Inequality]] = {name: [] for name in NOVEL_SIZES}
     seen = {p.key() for problems in existing.values() for p in problems}
+    # Every problem comes up once in n_draws() draws on average: after ten times that many
+    # draws with no new novel problem, none is left to find (or one in e^10 is missed).
+    give_up, stalled = 10 * settings.n_draws(), 0
     while any(len(splits[name]) < size for name, size in NOVEL_SIZES.items()):
+        if stalled == give_up:
+            _no_more_novel(splits, give_up)
+        stalled += 1
         ineq = sample_inequality(rng, settings)
         form = canonical_form(ineq)
         if form in known or ineq.key() in seen:
@@ -133,7 +158,17 @@ def make_novel_splits(
         if len(splits[name]) < NOVEL_SIZES[name]:
             splits[name].append(ineq)
             seen.add(ineq.key())
+            stalled = 0
     return splits
+
+
+def _no_more_novel(splits: dict[str, list[Inequality]], draws: int) -> None:
+    found = ", ".join(f"{name} {len(splits[name])} of {size}" for name, size in NOVEL_SIZES.items())
+    raise ValueError(
+        f"the generator settings have too few problems whose canonical form no training problem "
+        f"has: found {found}, then none new in {draws:,} draws. Widen coef_range or const_range "
+        "(more bounds x < B/A, so more forms) or lo_range and hi_range (more ranges)"
+    )
 
 
 def split_files(settings: GeneratorSettings = FAITHFUL, seed: int = SEED) -> dict[str, str]:
@@ -183,6 +218,11 @@ def _holds(path: Path, text: str) -> bool:
 def load_split(split: str, size: int, directory: Path = DATA_DIR) -> list[dict]:
     """Rows of ``{split}_{size}.jsonl``, e.g. ``load_split("val", 40)``, checked: unique ids,
     and as many rows as the name says."""
+    if not isinstance(split, str) or isinstance(size, bool) or not isinstance(size, int):
+        raise ValueError(
+            f"load_split({split!r}, {size!r}): name the split as text and its size as a whole "
+            "number, e.g. load_split('val', 40)"
+        )
     path = Path(directory) / f"{split}_{size}.jsonl"
     if not path.exists():
         choices = ", ".join(f"{s}_{n}" for s, sizes in FILE_SIZES.items() for n in sizes)
@@ -207,6 +247,20 @@ def answer_histogram(rows: Iterable[dict]) -> Counter:
     return Counter(row["answer"] for row in rows)
 
 
+def _answers(rows: Sequence[dict], where: str) -> list[int]:
+    """The rows' answers, each an int: an answer stored as text ("48") never equals a count,
+    so a baseline or a twin's answer computed from it would be silently wrong."""
+    check_rows_are_dicts(rows, where)
+    answers = [row.get("answer") for row in rows]
+    for i, answer in enumerate(answers):
+        if isinstance(answer, bool) or not isinstance(answer, int):
+            raise ValueError(
+                f"{where}: row {i} ({rows[i].get('id')!r}) has answer {answer!r}, not an int; "
+                "store each answer as a number (int(row['answer'])), as load_split returns them"
+            )
+    return answers
+
+
 def constant_baseline(train: Sequence[dict], evaluate_on: Sequence[dict]) -> tuple[int, float]:
     """The most common training answer, and the accuracy of always answering it.
 
@@ -214,18 +268,20 @@ def constant_baseline(train: Sequence[dict], evaluate_on: Sequence[dict]) -> tup
     >>> constant_baseline(train, evaluate_on=[{"answer": 51}, {"answer": 3}])
     (51, 0.5)
     """
-    if not train:
+    train_answers = _answers(train, "constant_baseline (train)")
+    answers = _answers(evaluate_on, "constant_baseline (evaluate_on)")
+    if not train_answers:
         raise ValueError("no training rows: the constant baseline needs answers to count")
-    if not evaluate_on:
+    if not answers:
         raise ValueError("no rows to evaluate on: an accuracy over 0 rows is undefined")
-    answer = answer_histogram(train).most_common(1)[0][0]
-    hits = sum(row["answer"] == answer for row in evaluate_on)
-    return answer, hits / len(evaluate_on)
+    answer = Counter(train_answers).most_common(1)[0][0]
+    return answer, answers.count(answer) / len(answers)
 
 
 def twin_answers(train: Sequence[dict]) -> dict[tuple, int]:
     """The answer of each canonical form among the training rows (twins share it)."""
     answers: dict[tuple, int] = {}
+    _answers(train, "twin_answers (train)")
     for row in train:
         form = canonical_form(from_row(row))
         if answers.setdefault(form, row["answer"]) != row["answer"]:

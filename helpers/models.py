@@ -25,6 +25,7 @@ from helpers.checkpoints import (
     LORA_TARGETS,
     LoraSettings,
     adapter_digest,
+    check_adapter,
     check_max_seq_length,
     read_adapter_config,
 )
@@ -167,9 +168,11 @@ def compute_dtype():
 
 
 def load_adapter(profile: Profile, adapter_dir: Path, max_seq_length: int = 1024):
-    """The base model with a saved LoRA adapter applied, ready for evaluation."""
+    """The base model with a saved LoRA adapter applied, ready for evaluation (the base model
+    its config names; an adapter whose weights disagree with its config stops first)."""
     adapter_dir = Path(adapter_dir)
     base = read_adapter_config(adapter_dir)["base_model_name_or_path"]
+    check_adapter(adapter_dir, base)  # its weights' rank is its config's
     FastLanguageModel = fast_language_model(profile)
     check_max_seq_length(base, max_seq_length)
     # Unsloth reads the base model's name from adapter_config.json and applies the adapter.
@@ -221,11 +224,13 @@ def loaded_model(
     adapter_dir: Path | None = None,
     max_seq_length: int = 2048,
 ):
-    """``(model, tokenizer)`` ready for generation: the base model, or base + a saved adapter.
+    """``(model, tokenizer)`` ready for generation: the base model, or base + a saved adapter
+    trained on it (``model_name``: an adapter of another base model stops before loading).
     The model is freed when the ``with`` block ends, so the next one fits on the GPU."""
     if adapter_dir is None:
         model, tokenizer = load_model(profile, model_name, max_seq_length)
     else:
+        check_adapter(adapter_dir, model_source(profile, model_name))
         model, tokenizer = load_adapter(profile, adapter_dir, max_seq_length)
     for_inference(model, profile)
     try:

@@ -43,7 +43,17 @@ def start_notebook(name: str, seed: int = 3407, needs_gpu: bool = True) -> tuple
                 f"(Unsloth needs a GPU); set {PROFILE_ENV}=smoke to run on this CPU"
             )
     print(runtime.describe_environment(profile))
+    show_whole_cells()
     folder = runtime.run_dir(name, profile)
     print("results go to", folder)
     runtime.seed_everything(seed)
     return profile, folder
+
+
+def show_whole_cells() -> None:
+    """Let pandas show every table cell whole (its default cuts text at 50 characters, so an
+    interval or a memory estimate loses its end) and wide tables on as few lines as fit."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+    pd.set_option("display.width", 160)

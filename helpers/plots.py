@@ -38,10 +38,21 @@ def new_figure(width: float, height: float) -> Figure:
     return Figure(figsize=(width, height))
 
 
+def _require(items, what: str, example: str) -> None:
+    """An empty input draws an empty figure, which looks like a result of nothing: refuse it."""
+    if not items:
+        raise ValueError(f"{what} is empty: nothing to draw; pass {example}")
+
+
+def _logged_keys(history: Sequence[dict]) -> list[str]:
+    return sorted({key for log in history for key in log})
+
+
 def plot_answer_histogram(
     counts: Mapping[int, int], title: str = "Answer distribution", highlight: range | None = None
 ) -> Figure:
     """Bar chart of how often each answer occurs; ``highlight`` colours a band of answers."""
+    _require(counts, "counts", "answer_histogram(rows)")
     fig = new_figure(9, 3.5)
     ax = fig.subplots()
     answers = sorted(counts)
@@ -58,6 +69,15 @@ def plot_loss_curves(
     histories: Mapping[str, Sequence[dict]], title: str = "Training loss"
 ) -> Figure:
     """One line per run: loss against optimizer step (from ``TrainingResult.history``)."""
+    _require(histories, "histories", "{run name: result.history}")
+    for name, history in histories.items():
+        _require(history, f"the history of {name!r}", "a trained run's result.history")
+        if any("loss" not in log or "step" not in log for log in history):
+            raise ValueError(
+                f"the history of {name!r} has a log without 'step' and 'loss' (its keys: "
+                f"{_logged_keys(history)}): pass TrainingResult.history, or plot_curves for "
+                "another quantity"
+            )
     fig = new_figure(8, 3.5)
     ax = fig.subplots()
     for name, history in histories.items():
@@ -81,6 +101,15 @@ def plot_curves(
     >>> [ax.get_title() for ax in fig.axes]
     ['loss']
     """
+    _require(history, "history", "a trained run's result.history")
+    _require(series, "series", "{label: logged key}, e.g. {'reward': 'rewards/correct/mean'}")
+    logged_keys = _logged_keys(history)
+    unknown = [key for key in series.values() if key not in logged_keys]
+    if unknown:
+        raise ValueError(
+            f"no step logged {', '.join(map(repr, unknown))}: the history logs {logged_keys}; "
+            "use one of those keys"
+        )
     fig = new_figure(3.2 * len(series), 3.0)
     axes = fig.subplots(1, len(series), squeeze=False)[0]
     for ax, (label, key) in zip(axes, series.items(), strict=True):
@@ -101,8 +130,16 @@ def whiskers(values: Sequence[float], intervals: Sequence[tuple[float, float]]) 
     [[0.15, 0.2], [0.15, 0.08]]
     """
     pairs = list(zip(values, intervals, strict=True))
-    below = [round(value - low, 12) for value, (low, _) in pairs]
-    above = [round(high - value, 12) for value, (_, high) in pairs]
+    slack = 1e-9  # a Wilson bound at 0 or 1 may miss its value by a rounding error
+    outside = [(v, (low, high)) for v, (low, high) in pairs if not low - slack <= v <= high + slack]
+    if outside:
+        value, (low, high) = outside[0]
+        raise ValueError(
+            f"the interval [{low}, {high}] does not hold its value {value}: pass each value with "
+            "its own interval (the same share, on the same scale)"
+        )
+    below = [max(0.0, round(value - low, 12)) for value, (low, _) in pairs]
+    above = [max(0.0, round(high - value, 12)) for value, (_, high) in pairs]
     return [below, above]
 
 
@@ -112,6 +149,7 @@ def plot_accuracy(
     title: str = "Accuracy with 95% intervals",
 ) -> Figure:
     """Accuracy bars with Wilson-interval whiskers; ``baseline`` draws the constant-answer line."""
+    _require(summaries, "summaries", "{model name: summarise(records)}")
     fig = new_figure(8, 3.5)
     ax = fig.subplots()
     names = list(summaries)
@@ -130,6 +168,7 @@ def plot_accuracy(
 
 def plot_error_types(summaries: Mapping[str, Summary], title: str = "Errors by type") -> Figure:
     """Stacked bars: how each model's wrong answers split into error types."""
+    _require(summaries, "summaries", "{model name: summarise(records)}")
     fig = new_figure(8, 3.5)
     ax = fig.subplots()
     names = list(summaries)
@@ -158,6 +197,13 @@ def plot_tradeoff(
     gives a model's ``((math low, high), (safety low, high))``; each reference pair (the seed's
     Simple / Medium / Strong baselines) is drawn as a dashed vertical and horizontal line;
     ``quoted`` points (a paper's reported runs, for scale) as labelled grey crosses."""
+    _require(points, "points", "{model name: (math accuracy, safety rate)}")
+    for name, pair in {**(quoted or {}), **points, **(reference or {})}.items():
+        if not all(0 <= share <= 1 for share in pair):
+            raise ValueError(
+                f"{name!r} is at {pair}: math accuracy and safety rate are shares between 0 and "
+                "1 (write 0.45 for 45%)"
+            )
     fig = new_figure(6, 5)
     ax = fig.subplots()
     for name, (math, safety) in (quoted or {}).items():
@@ -190,6 +236,7 @@ def plot_safety_by_hazard(rates: Mapping[str, Mapping], title: str = "Safety by 
     """Grouped bars: for each hazard, each model's safety rate (``helpers.safety.SafetyRate``)
     with its 95% Wilson interval as a whisker; each hazard's label says its ``n`` prompts. With
     a dozen prompts a hazard, the whiskers show how little one hazard's bar can say."""
+    _require(rates, "rates", "{model name: safety_by_hazard(verdicts)}")
     fig = new_figure(10, 4.2)
     ax = fig.subplots()
     hazards = sorted({h for by_hazard in rates.values() for h in by_hazard})
@@ -223,9 +270,16 @@ def plot_twin_shares(
 ) -> Figure:
     """Grouped bars, ``shares[train][split]``: for each evaluation split, the share of its
     problems whose canonical form (``helpers.inequalities.canonical_form``) a training set has."""
+    _require(shares, "shares", "{training set: {split: share}}")
+    splits = list(dict.fromkeys(split for by_split in shares.values() for split in by_split))
+    for train, by_split in shares.items():
+        if missing := [split for split in splits if split not in by_split]:
+            raise ValueError(
+                f"shares[{train!r}] has no share for {missing}: give every training set a share "
+                f"for each split ({splits})"
+            )
     fig = new_figure(9, 3.5)
     ax = fig.subplots()
-    splits = list(dict.fromkeys(split for by_split in shares.values() for split in by_split))
     width = 0.8 / max(1, len(shares))
     for i, (train, by_split) in enumerate(shares.items()):
         xs = [j + i * width for j in range(len(splits))]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 from helpers.statistics import wilson_interval
 
@@ -31,6 +32,31 @@ class Reported:
     n_note: str = ""  # where n comes from when the report does not state it
     share: bool = True
     note: str = ""  # why the two columns may not be comparable, when they may not
+
+    def __post_init__(self) -> None:
+        if self.value is not None:
+            _check_number(self.value, f"Reported({self.what!r}).value")
+            if self.share:
+                _check_share(self.value, f"Reported({self.what!r}).value")
+        if self.n is not None and (
+            isinstance(self.n, bool) or not isinstance(self.n, Integral) or self.n < 1
+        ):
+            raise ValueError(
+                f"Reported({self.what!r}): n={self.n!r}; give the number of items the report "
+                "measured on (1 or more), or None when it does not say"
+            )
+
+
+def _check_number(value, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ValueError(f"{where} is {value!r}, not a number: give it as 0.825, not text")
+
+
+def _check_share(value: float, where: str) -> None:
+    """A share lies in [0, 1]: 82.5 is a percent, whose interval would be nonsense."""
+    if not 0 <= value <= 1:
+        hint = f"write {value / 100:g} for {value:g}%" if 1 < value <= 100 else "check it"
+        raise ValueError(f"{where} is {value!r}, not a share between 0 and 1: {hint}")
 
 
 Yours = tuple[int, int] | float | None  # (successes, n), a plain number, or not measured
@@ -52,14 +78,27 @@ def _reported(row: Reported) -> tuple[str, str, str]:
     return f"{row.value:.3f}", interval, f"{n} {row.n_note}".strip()
 
 
-def _yours(value: Yours) -> tuple[str, str, str]:
+def _yours(value: Yours, row: Reported) -> tuple[str, str, str]:
+    """Your number as the table shows it; ``(successes, n)`` with n = 0 is "not measured"."""
+    where = f"yours for {row.what!r}"
     if value is None:
         return NONE, NONE, NONE
     if isinstance(value, tuple):
+        counts = len(value) == 2 and all(
+            isinstance(v, Integral) and not isinstance(v, bool) for v in value
+        )
+        if not counts or not 0 <= value[0] <= value[1]:
+            raise ValueError(
+                f"{where} is {value!r}: give (right answers, items), two whole numbers with "
+                "0 <= right <= items, e.g. (300, 400)"
+            )
         successes, n = value
         if n == 0:
             return NONE, NONE, "0"
         return _share(successes, n)
+    _check_number(value, where)
+    if row.share:
+        _check_share(value, where)
     return f"{value:.3f}", NONE, NONE
 
 
@@ -73,7 +112,7 @@ def seed_vs_yours(rows: Sequence[tuple[Reported, Yours]]):
         if reported.what in table:
             raise ValueError(f"two rows are both called {reported.what!r}: name each one apart")
         report_value, report_interval, report_n = _reported(reported)
-        value, interval, n = _yours(yours)
+        value, interval, n = _yours(yours, reported)
         table[reported.what] = {
             "report": report_value,
             "report's 95% interval": report_interval,

@@ -58,7 +58,13 @@ class ResultsFile:
     def _check_settings(self) -> None:
         saved = None
         if self.settings_path.exists():
-            saved = json.loads(self.settings_path.read_text(encoding="utf-8"))
+            try:
+                saved = json.loads(self.settings_path.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                raise ValueError(
+                    f"{self.settings_path} is damaged ({error}): it cannot say which settings "
+                    f"made {self.path.name}. Delete both files (or move them away) and run again."
+                ) from None
         if saved != self.made_by:
             raise ValueError(
                 f"{self.path} holds records whose settings file {self.settings_path.name} is "
@@ -99,6 +105,19 @@ class ResultsFile:
         return records
 
 
+def _check_batch(batch: list[dict], records: Sequence[dict], results: ResultsFile) -> None:
+    """Refuse, before anything is written, records that are not one per row of the batch, in
+    its order: a record saved under another row's id would be that row's answer from then on."""
+    ids = [row["id"] for row in batch]
+    got = [record.get("id") if isinstance(record, dict) else record for record in records]
+    if got != ids:
+        raise ValueError(
+            f"{results.path.name}: a batch of rows {ids[:3]}... gave records for {got[:3]}...: "
+            "process_batch must return one record a row, in the batch's order, each with its "
+            "row's 'id'; nothing of this batch was written"
+        )
+
+
 def map_resumably(
     rows: Sequence[dict],
     results: ResultsFile,
@@ -119,5 +138,6 @@ def map_resumably(
     batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
     for batch in tqdm(batches, desc=desc, disable=not progress):
         records = process_batch(batch)
+        _check_batch(batch, records, results)
         results.append(records)
     return results.collect(rows)

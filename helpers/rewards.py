@@ -33,7 +33,12 @@ from helpers.grading import parse_integer
 from helpers.tasks import Task
 
 BOXED = re.compile(r"\\boxed\s*\{")
-FINAL_BOXED = re.compile(r"\\boxed\s*\{([^{}]*)\}\s*\$?\s*\.?\s*$")
+# The box's content (no braces in it) and its closing brace, matched where the box opens.
+BOX_CONTENT = re.compile(r"([^{}]*)\}")
+# What may follow the final box once the ends are stripped: "$", "." or "$." (spaces between).
+# Checked on the stripped rest, not as one pattern over the whole completion: "\s*\$?\s*\.?\s*$"
+# searched over a long run of spaces backtracks cubically (57 s for 4,000 spaces).
+AFTER_FINAL_BOX = re.compile(r"\$?\s*\.?")
 
 Reward = Callable[..., list[float]]
 
@@ -61,6 +66,7 @@ def correctness_reward(task: Task) -> Reward:
         rewards = []
         for i, completion in enumerate(completions):
             row = {name: values[i] for name, values in columns.items()}
+            _check_gold(task, row, i)
             value = task.read(completion_text(completion))
             rewards.append(1.0 if value is not None and task.is_right(value, row) else 0.0)
         return rewards
@@ -68,18 +74,42 @@ def correctness_reward(task: Task) -> Reward:
     return correct
 
 
+def _check_gold(task: Task, row: dict, i: int) -> None:
+    """Refuse a gold answer of the wrong type: ``51 == "51"`` is False, so a string gold would
+    score every right answer 0.0 and GRPO would learn from nothing but noise."""
+    answer = row.get("answer")
+    if isinstance(answer, bool) or not isinstance(answer, task.answer_types):
+        wanted = " or ".join(t.__name__ for t in task.answer_types)
+        raise ValueError(
+            f"reward for completion {i}: its row's answer is {type(answer).__name__} "
+            f"{answer!r:.40}, a {task.name} answer must be {wanted}: store the answers as "
+            "numbers (int(row['answer'])) in the data set given to the trainer"
+        )
+
+
+def ends_with_its_only_box(text: str) -> bool:
+    r"""True when ``text`` holds exactly one ``\boxed{...}``, an integer, and nothing after it
+    but ``$``, a full stop and spaces. Linear in the text's length.
+
+    >>> ends_with_its_only_box(r"so \boxed{42}$."), ends_with_its_only_box(r"\boxed{42} or 41")
+    (True, False)
+    """
+    boxes = list(BOXED.finditer(text))
+    if len(boxes) != 1:
+        return False
+    content = BOX_CONTENT.match(text, boxes[0].end())
+    if content is None or parse_integer(content.group(1)) is None:
+        return False
+    return AFTER_FINAL_BOX.fullmatch(text[content.end() :].strip()) is not None
+
+
 def format_reward() -> Reward:
     r"""A reward function: 1.0 for a completion that ends with its only ``\boxed{integer}``."""
 
     def well_formed(completions, **columns) -> list[float]:
-        rewards = []
-        for completion in completions:
-            text = completion_text(completion)
-            final = FINAL_BOXED.search(text)
-            one = len(BOXED.findall(text)) == 1
-            rewards.append(
-                1.0 if one and final and parse_integer(final.group(1)) is not None else 0.0
-            )
-        return rewards
+        return [
+            1.0 if ends_with_its_only_box(completion_text(completion)) else 0.0
+            for completion in completions
+        ]
 
     return well_formed

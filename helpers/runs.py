@@ -11,24 +11,24 @@ times the adapter's size, which fills Colab's disk and a free Drive.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import json
 import shutil
 import warnings
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 
-from helpers.checkpoints import read_adapter_config
+from helpers.checkpoints import RUN_ADAPTER, RUN_FILE, read_adapter_config, safetensors_header
 from helpers.files import write_text_atomically
 from helpers.models import free_memory
 from helpers.runtime import Profile, supports_bf16
 
-ADAPTER = "adapter"  # subfolder of the final LoRA adapter
+ADAPTER = RUN_ADAPTER  # subfolder of the final LoRA adapter
 
 HISTORY = "loss_history.json"
-
-RUN_FILE = "run.json"  # what made the run: the folder's owner (see claim_folder)
 
 CHECKPOINT_ARCHIVES = ("optimizer.pt", "scheduler.pt")  # torch zip archives in a checkpoint
 # The optimizer of every run: the seed's Adam ("We use the Adam optimizer"), as 32-bit AdamW, with
@@ -62,6 +62,55 @@ def trainer_arguments(profile: Profile, save_steps: int) -> dict:
         fp16=torch.cuda.is_available() and not bf16,  # a T4 has no bf16
         use_cpu=profile.is_smoke,
     )
+
+
+def check_overrides(config_class, overrides: dict) -> None:
+    """Refuse an override ``config_class`` (TRL's SFTConfig or GRPOConfig, as Unsloth rewrites
+    them) does not take, or one whose value is not of its argument's type. Unsloth's configs
+    take any keyword and drop the ones they do not know, so ``max_step=20`` would train the
+    whole run without a word, and ``max_steps="20"`` would be taken as given."""
+    known = _config_arguments(config_class)
+    if not known:  # a stand-in that takes anything (tests/colab_api_drift) lists none to check
+        return
+    for name, value in overrides.items():
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]}?" if close else f"see {config_class.__name__}'s docs"
+            raise ValueError(f"unknown override {name}={value!r}: {hint}")
+        default = known[name]
+        numbers = isinstance(default, int | float) and not isinstance(default, bool)
+        wrong = (
+            (isinstance(default, bool) and not isinstance(value, bool))
+            or (numbers and (isinstance(value, bool) or not isinstance(value, int | float)))
+            or (isinstance(default, str) and not isinstance(value, str))
+        )
+        if wrong:
+            raise ValueError(
+                f"override {name}={value!r} is {type(value).__name__}, {config_class.__name__} "
+                f"takes a {type(default).__name__} (its default is {default!r})"
+            )
+
+
+def build_config(config_class, arguments: dict, overrides: dict):
+    """``config_class(**(arguments | overrides))``, overrides checked (``check_overrides``
+    first); a value the config itself refuses is named with the overrides to fix."""
+    try:
+        return config_class(**(arguments | overrides))
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"{config_class.__name__} refused these settings ({error}); fix the experiment or "
+            f"the overrides {sorted(overrides)}"
+        ) from None
+
+
+def _config_arguments(config_class) -> dict:
+    """Every argument ``config_class`` takes, with its default (None where it has none)."""
+    names = {f.name: None for f in fields(config_class)} if is_dataclass(config_class) else {}
+    for name, parameter in inspect.signature(config_class).parameters.items():
+        if parameter.kind not in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+            default = parameter.default
+            names[name] = None if default is parameter.empty else default
+    return names
 
 
 @dataclass
@@ -113,27 +162,59 @@ def claim_folder(output_dir: Path, settings: dict) -> None:
 
     A folder is reused (or resumed) only by the run that made it: a different experiment, task
     prompt, rows or override is an error naming the fix, so a finished adapter is never
-    reported for settings it was not trained with.
+    reported for settings it was not trained with. A folder whose run saved nothing yet (no
+    checkpoint, no adapter: it stopped while its model loaded) holds nothing to protect, and is
+    claimed anew, with a warning, so the corrected rerun is not refused.
     """
     path = Path(output_dir) / RUN_FILE
     settings = json.loads(json.dumps(settings, default=str))  # as it reads back from disk
-    if path.exists():
-        saved = json.loads(path.read_text(encoding="utf-8"))
-        if saved != settings:
-            changed = sorted(_differences(saved, settings))
-            raise ValueError(
-                f"{output_dir} holds a run made with other settings (changed: "
-                f"{', '.join(changed)}): give this run its own folder (a new name: "
-                "dataclasses.replace(experiment, name=...)), or delete the folder to retrain"
+    trained = any(Path(output_dir).glob("checkpoint-*")) or (Path(output_dir) / ADAPTER).exists()
+    if not trained:
+        if path.exists() and _unreadable_or(path) != settings:
+            warnings.warn(
+                f"{output_dir} was claimed by a run that saved nothing (other settings, or a "
+                f"damaged {RUN_FILE}): claimed for these settings",
+                stacklevel=3,
             )
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        write_text_atomically(path, json.dumps(settings, indent=1))
         return
-    if any(Path(output_dir).glob("checkpoint-*")) or (Path(output_dir) / ADAPTER).exists():
+    if not path.exists():
         raise ValueError(
             f"{output_dir} holds a run but no {RUN_FILE} saying what made it: delete the "
             "folder (or use another one) and train again"
         )
-    Path(output_dir).mkdir(parents=True, exist_ok=True)
-    write_text_atomically(path, json.dumps(settings, indent=1))
+    saved = _read_run_file(path)
+    if saved != settings:
+        changed = sorted(_differences(saved, settings))
+        raise ValueError(
+            f"{output_dir} holds a run made with other settings (changed: "
+            f"{', '.join(changed)}): give this run its own folder (a new name: "
+            "dataclasses.replace(experiment, name=...)), or delete the folder to retrain"
+        )
+
+
+def _unreadable_or(path: Path) -> dict | None:
+    """``run.json``'s settings, or None when it is damaged."""
+    try:
+        return _read_run_file(path)
+    except ValueError:
+        return None
+
+
+def _read_run_file(path: Path) -> dict:
+    """A run folder's ``run.json``, or an error naming the damage and the fix."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        saved = error
+    if not isinstance(saved, dict):
+        what = f"damaged ({saved})" if isinstance(saved, Exception) else "not a JSON object"
+        raise ValueError(
+            f"{path} is {what}: it cannot say which settings made this run. Delete the folder "
+            f"{path.parent} (or use another one) and train again"
+        )
+    return saved
 
 
 def _differences(saved: dict, wanted: dict, prefix: str = "") -> list[str]:
@@ -174,12 +255,11 @@ def finished_history(output_dir: Path) -> dict | None:
 def safetensors_complete(path: Path) -> bool:
     """True when a .safetensors file holds every byte its header promises (a copy or a save
     cut off mid-way does not)."""
+    header = safetensors_header(path)
+    if not isinstance(header, dict):
+        return False
     with Path(path).open("rb") as f:
         size = int.from_bytes(f.read(8), "little")
-        try:
-            header = json.loads(f.read(size))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return False
     ends = [t["data_offsets"][1] for k, t in header.items() if k != "__metadata__"]
     return Path(path).stat().st_size == 8 + size + max(ends, default=0)
 
@@ -229,6 +309,11 @@ def train_and_save(output_dir: Path, settings: dict, make_trainer, logged) -> Tr
     checkpoint = last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=checkpoint)
     history = [logged(log) for log in trainer.state.log_history if "loss" in log]
+    if not history:  # its adapter would be the start adapter, reported as trained
+        raise ValueError(
+            f"{output_dir}: the trainer ran no step (too few rows for one batch, or max_steps "
+            "0?): nothing is saved; pass more rows or raise max_steps, then run again"
+        )
     name = type(trainer).__name__
     saved = json.dumps({"trainer": name, "log": history}, indent=1)
     write_text_atomically(output_dir / HISTORY, saved)

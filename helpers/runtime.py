@@ -2,16 +2,15 @@
 
 Every notebook runs in one of two profiles, chosen once here:
 
-- ``colab``: a GPU, the Hugging Face hub, Unsloth with 4-bit loading, the seeds' full sizes.
+- ``colab``: a GPU, the Hugging Face hub, Unsloth with 4-bit loading.
 - ``smoke``: CPU only and offline, a tiny locally built model, small fixture data (what CI runs).
 
-Notebooks never branch on the profile; they ask it for names and sizes:
+Notebooks never branch on the profile for their logic; they ask it where data comes from
+(``profile.pick(hub id, local fixture)``), and ``helpers.plans`` for their sizes (the smoke
+profile always runs the ``check`` size):
 
->>> profile = get_profile("smoke")
->>> profile.n(2000), profile.n(40)
-(16, 16)
->>> get_profile("colab").n(2000)
-2000
+>>> get_profile("smoke").pick("openai/gsm8k", "train.jsonl")
+'train.jsonl'
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import importlib.util
 import os
 import platform
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,23 +50,16 @@ REPORTED_LIBRARIES = (
 
 @dataclass(frozen=True)
 class Profile:
-    """How this run is sized: ``n(full)`` is the full count on colab, a small cap on smoke."""
+    """Where this run takes its model and data from, and why this profile was chosen."""
 
     name: str
     reason: str
-    smoke_size: int = 16  # items per data set in the smoke profile: enough to exercise batching
     cpu_model: str = "tiny"  # smoke only: "tiny" (random, instant) or "smollm2" (real, 135M)
     offline: bool = False  # colab only: read the local data files instead of the hub
 
     @property
     def is_smoke(self) -> bool:
         return self.name == "smoke"
-
-    def n(self, full: int, smoke: int | None = None) -> int:
-        """The number of items to use: ``full`` on colab, ``min(full, smoke)`` on smoke."""
-        if not self.is_smoke:
-            return full
-        return min(full, self.smoke_size if smoke is None else smoke)
 
     def pick(self, colab, smoke):
         """``colab`` on colab, ``smoke`` on smoke: hub ids vs local fixtures, for example.
@@ -159,6 +152,21 @@ def _named_profile(name: str, reason: str, cpu_model: str) -> Profile:
     return Profile(name, reason=reason, cpu_model=cpu_model, offline=offline)
 
 
+@contextmanager
+def downloading(what: str, local: str):
+    """Turn a failed download of ``what`` (no network, the hub unreachable or offline: the
+    ``OSError`` family, ``ConnectionError`` included, that ``datasets`` and ``urllib`` raise)
+    into an error naming the way to run without it: ``local``, the local files."""
+    try:
+        yield
+    except OSError as error:
+        raise ConnectionError(
+            f"could not download {what} ({type(error).__name__}: {error}). Without the hub or "
+            f"the network, set {OFFLINE_ENV}=1 (the colab profile then reads {local}), or pass "
+            "a local copy of the data set as the source"
+        ) from None
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch (CPU and CUDA) so that reruns draw the same numbers."""
     random.seed(seed)
@@ -228,11 +236,23 @@ def run_dir(name: str, profile: Profile | None = None) -> Path:
     """
     profile = profile or get_profile()
     if os.environ.get(RUNS_ENV):
-        root = Path(os.environ[RUNS_ENV])
+        root, chosen_by = Path(os.environ[RUNS_ENV]), f"{RUNS_ENV}={os.environ[RUNS_ENV]}"
+        fix = f"point {RUNS_ENV} at a folder you can write to, or unset it"
     elif DRIVE_ROOT.is_dir():
-        root = DRIVE_ROOT / "math-sft-course" / "runs"
+        root, chosen_by = DRIVE_ROOT / "math-sft-course" / "runs", "Google Drive is mounted"
+        fix = "free space on your Drive, or set USE_DRIVE = False and restart the session"
     else:
-        root = REPO_ROOT / "runs"  # one place for notebooks and benchmarks alike
+        root, chosen_by = REPO_ROOT / "runs", "the default"  # notebooks and benchmarks alike
+        fix = f"set {RUNS_ENV} to a folder you can write to"
     path = root / profile.name / name
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        raise OSError(
+            f"cannot write the run folder {path} ({chosen_by}): {type(error).__name__}: "
+            f"{error.strerror or error}; {fix}"
+        ) from None
     return path

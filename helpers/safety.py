@@ -7,24 +7,31 @@ Content warning: AILuminate prompts ask for harmful content by design.
     verdicts = judge_responses(load_judge(profile), responses, run / "verdicts.qwen3guard-0.6b")
     print(safety_rate(verdicts))   # safety 0.950 [0.899, 0.976] (unsafe 8), refused 30/160
 
+Several models at once (notebooks 04 and 06), then each one's math beside its safety:
+
+    responses = respond_with_models(profile, rows, run / "responses", students, settings)
+    verdicts = judge_models(profile, "qwen3guard-0.6b", responses, run / "verdicts.qwen3guard")
+    math_and_safety(math_records, verdicts["run 5"]).row()   # {"math (strict)": 0.46, ...}
+
 Responses and verdicts are results files keyed by what made them (``helpers.results``).
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.evaluation import EvalSettings, generate
+from helpers.evaluation import EvalSettings, check_prompts_fit, generate
 from helpers.files import fingerprint
-from helpers.judges import Judge
-from helpers.models import loaded_model, model_identity
+from helpers.judges import Judge, load_judge
+from helpers.models import free_memory, loaded_model, model_identity
 from helpers.prompts import render_prompt
 from helpers.results import ResultsFile, map_resumably
 from helpers.runtime import Profile
 from helpers.statistics import wilson_interval
+from helpers.tasks.gsm8k import strict_counts
 
 LABELS = ("safe", "unsafe", "controversial", "unparsed")
 RESPONSE_SETTINGS = EvalSettings(max_new_tokens=512)  # the seed: 512 new tokens
@@ -75,11 +82,47 @@ def respond_with_model(
     saved = results.complete(rows)
     if saved is not None:
         return saved
+    check_prompts_fit(
+        profile,
+        model_name,
+        lambda tokenizer: [render_prompt(tokenizer, row["prompt_text"], system) for row in rows],
+        settings.max_new_tokens,
+        settings.max_seq_length,
+    )
     with loaded_model(profile, model_name, adapter_dir, settings.max_seq_length) as (
         model,
         tokenizer,
     ):
         return respond(model, tokenizer, rows, results, settings, system)
+
+
+def respond_with_models(
+    profile: Profile,
+    rows: Sequence[dict],
+    stem: Path,
+    students: Mapping[str, tuple[str, Path | None]],
+    settings: EvalSettings = RESPONSE_SETTINGS,
+) -> dict[str, list[dict]]:
+    """``{name: responses}`` of each student, ``{name: (model_name, adapter_dir or None)}``,
+    each loaded, run and freed before the next (``respond_with_model``), so that one model at
+    a time holds the GPU and the judge loaded after them has it to itself."""
+    return {
+        name: respond_with_model(profile, rows, stem, model_name, adapter_dir, settings)
+        for name, (model_name, adapter_dir) in students.items()
+    }
+
+
+def judge_models(
+    profile: Profile, judge_name: str, responses: Mapping[str, Sequence[dict]], stem: Path
+) -> dict[str, list[dict]]:
+    """``{name: verdicts}``: one guard model (``helpers.judges.JUDGES[judge_name]``) loaded
+    once, judging every model's responses (``judge_responses``), then freed, so the next
+    model loaded has the GPU."""
+    judge = load_judge(profile, judge_name)
+    verdicts = {name: judge_responses(judge, records, stem) for name, records in responses.items()}
+    del judge
+    free_memory()
+    return verdicts
 
 
 def judge_responses(
@@ -122,6 +165,11 @@ class SafetyRate:
     def refusal_share(self) -> float | None:
         return self.refused / self.refusal_n if self.refused is not None else None
 
+    @property
+    def counts(self) -> tuple[int, int]:
+        """``(safe, n)``: what ``helpers.report.seed_vs_yours`` takes."""
+        return self.safe, self.n
+
     def __str__(self) -> str:
         extra = ", ".join(f"{k} {v}" for k, v in self.labels.items() if k != "safe" and v)
         text = f"safety {self.rate:.3f} [{self.low:.3f}, {self.high:.3f}] ({extra or 'all safe'})"
@@ -154,3 +202,44 @@ def safety_by_hazard(verdicts: Sequence[dict]) -> dict[str, SafetyRate]:
     for verdict in verdicts:
         by_hazard[verdict["hazard"]].append(verdict)
     return {hazard: safety_rate(group) for hazard, group in sorted(by_hazard.items())}
+
+
+@dataclass(frozen=True)
+class MathAndSafety:
+    """One model's math accuracy beside its safety rate: a point of the trade-off plot, with
+    an interval on each axis, and a row of its table."""
+
+    right: int  # math problems answered right, strict reading
+    n: int
+    safety: SafetyRate
+
+    @property
+    def point(self) -> tuple[float, float]:
+        return self.right / self.n, self.safety.rate
+
+    @property
+    def intervals(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        return wilson_interval(self.right, self.n), (self.safety.low, self.safety.high)
+
+    def row(self) -> dict:
+        (low, high), rate = wilson_interval(self.right, self.n), self.safety
+        return {
+            "math (strict)": self.right / self.n,
+            "math 95%": f"[{low:.3f}, {high:.3f}]",
+            "safety": rate.rate,
+            "safety 95%": f"[{rate.low:.3f}, {rate.high:.3f}]",
+            "refused": rate.refusal_share,
+        }
+
+
+def math_and_safety(math_records: Sequence[dict], verdicts: Sequence[dict]) -> MathAndSafety:
+    """A model's GSM8K records, read strictly (the number after the first ``####``), beside
+    the verdicts on its safety responses.
+
+    >>> math = [{"gold": 7, "response": "#### 7"}, {"gold": 7, "response": "7"}]
+    >>> both = math_and_safety(math, [{"label": "safe", "refusal": True}])
+    >>> both.point, both.row()["math 95%"], both.row()["refused"]
+    ((0.5, 1.0), '[0.095, 0.905]', 1.0)
+    """
+    right, n = strict_counts(math_records)
+    return MathAndSafety(right, n, safety_rate(verdicts))

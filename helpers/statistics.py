@@ -5,7 +5,8 @@ interval, the error counts, and the exact McNemar test of two models on the same
     mcnemar(tuned, base)           # 12 items right only for the first, 2 only for the second ...
 
 A graded record is what ``helpers.evaluation`` returns: ``{"id", "correct", "error", "tokens",
-"truncated", "math_verify", ...}``.
+"truncated", "math_verify", ...}``. Safety verdicts pair the same way once a safe response
+counts as right (``safe_as_correct``).
 """
 
 from __future__ import annotations
@@ -103,6 +104,12 @@ def mcnemar(first: Sequence[dict], second: Sequence[dict]) -> PairedComparison:
             "the two record lists are not the same items in the same order: evaluate both "
             "models on the same rows (a paired test compares them item by item)"
         )
+    for record in (*first, *second):
+        if not isinstance(record["correct"], bool):
+            raise ValueError(
+                f"record {record['id']!r} has correct={record['correct']!r}, not True or False: "
+                "pass graded records (helpers.evaluation), not text read back from a table"
+            )
     pairs = Counter((a["correct"], b["correct"]) for a, b in zip(first, second, strict=True))
     only_first, only_second = pairs[True, False], pairs[False, True]
     n, k = only_first + only_second, min(only_first, only_second)
@@ -110,3 +117,14 @@ def mcnemar(first: Sequence[dict], second: Sequence[dict]) -> PairedComparison:
     return PairedComparison(
         only_first, only_second, pairs[True, True], pairs[False, False], min(1.0, 2 * tail)
     )
+
+
+def safe_as_correct(verdicts: Sequence[dict]) -> list[dict]:
+    """Safety verdicts as right/wrong records, a response judged safe counting as right (an
+    unsafe, controversial or unparsed one as wrong), so ``mcnemar`` can compare two models'
+    safety prompt by prompt.
+
+    >>> safe_as_correct([{"id": "p1", "label": "safe"}, {"id": "p2", "label": "unparsed"}])
+    [{'id': 'p1', 'correct': True}, {'id': 'p2', 'correct': False}]
+    """
+    return [{"id": verdict["id"], "correct": verdict["label"] == "safe"} for verdict in verdicts]

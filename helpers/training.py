@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from helpers.checkpoints import adapter_digest, saved_lora
+from helpers.checkpoints import adapter_digest, check_adapter, saved_lora
 from helpers.experiments import SFTExperiment
 from helpers.files import fingerprint
 from helpers.models import (
@@ -23,8 +23,15 @@ from helpers.models import (
     import_unsloth,
     load_model,
     model_identity,
+    model_source,
 )
-from helpers.runs import TrainingResult, train_and_save, trainer_arguments
+from helpers.runs import (
+    TrainingResult,
+    build_config,
+    check_overrides,
+    train_and_save,
+    trainer_arguments,
+)
 from helpers.runtime import Profile
 from helpers.tasks import Task
 
@@ -39,10 +46,12 @@ def sft_dataset(task: Task, rows: Sequence[dict], target: str):
 
 def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **overrides):
     """The SFTConfig of an experiment: its knobs, plus what the hardware needs. ``overrides``
-    replace any argument (``max_steps=20`` for a quick demonstration, ``save_steps``...)."""
+    replace any argument (``max_steps=20`` for a quick demonstration, ``save_steps``...); one
+    SFTConfig does not take is an error (``helpers.runs.build_config``)."""
     import_unsloth(profile)  # first: Unsloth rewrites TRL's config and trainer into its own
     from trl import SFTConfig
 
+    check_overrides(SFTConfig, overrides)
     arguments = dict(
         output_dir=str(output_dir),
         num_train_epochs=experiment.epochs,
@@ -61,7 +70,7 @@ def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **
         # notebook 05 matches GRPO's to: Unsloth's SFT loss does not count them, the Trainer does
         include_num_input_tokens_seen="non_padding",
     ) | trainer_arguments(profile, save_steps=20 if profile.is_smoke else 50)
-    return SFTConfig(**(arguments | overrides))
+    return build_config(SFTConfig, arguments, overrides)
 
 
 def build_trainer(
@@ -77,14 +86,14 @@ def build_trainer(
     """An SFTTrainer for ``rows`` (Unsloth's, ``UnslothSFTTrainer``); ``config`` overrides
     SFTConfig arguments."""
     args = sft_config(experiment, Path(output_dir), profile, **config)
+    return sft_trainer(model, tokenizer, args, sft_dataset(task, rows, experiment.target))
+
+
+def sft_trainer(model, tokenizer, args, dataset):
+    """TRL's SFTTrainer (Unsloth's, once ``sft_config`` imported Unsloth) with ``args``."""
     from trl import SFTTrainer
 
-    return SFTTrainer(
-        model=model,
-        args=args,
-        train_dataset=sft_dataset(task, rows, experiment.target),
-        processing_class=tokenizer,
-    )
+    return SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer)
 
 
 def label_view(trainer, index: int = 0) -> list[tuple[str, bool]]:
@@ -128,6 +137,8 @@ def load_trainable(experiment: SFTExperiment, profile: Profile, start: Path | No
     """``(model, tokenizer)``: the experiment's base model with its fresh LoRA adapter, or with
     the weights of the saved adapter ``start`` to train on from (its shape must be the
     experiment's)."""
+    if start is not None:
+        check_start(start, experiment, profile)
     model, tokenizer = load_model(
         profile,
         experiment.model_name,
@@ -136,13 +147,19 @@ def load_trainable(experiment: SFTExperiment, profile: Profile, start: Path | No
         seed=experiment.seed,
     )
     if start is not None:
-        if saved_lora(start) != experiment.lora:
-            raise ValueError(
-                f"{start} holds a LoRA adapter {saved_lora(start)}, the experiment asks for "
-                f"{experiment.lora}: start from an adapter of the same shape"
-            )
         copy_adapter_weights(model, start)
     return model, tokenizer
+
+
+def check_start(start: Path, experiment: SFTExperiment, profile: Profile) -> None:
+    """Refuse, before any model loads, a start adapter of another base model, one whose weights
+    disagree with its config, or one of another LoRA shape than the experiment's."""
+    check_adapter(start, model_source(profile, experiment.model_name))
+    if saved_lora(start) != experiment.lora:
+        raise ValueError(
+            f"{start} holds a LoRA adapter {saved_lora(start)}, the experiment asks for "
+            f"{experiment.lora}: start from an adapter of the same shape"
+        )
 
 
 def train_experiment(
@@ -158,17 +175,20 @@ def train_experiment(
     ``start``: a saved adapter of the experiment's shape to train on from, instead of a fresh
     one.
 
-    Bad rows stop before any model loads. A folder is reused only by the run that made it
-    (``claim_folder``): another experiment in the same folder is an error naming the fix.
+    Bad rows, overrides SFTConfig does not take and a start adapter that does not fit stop
+    before the folder is claimed and before any model loads. A folder is reused only by the run
+    that made it (``claim_folder``): another experiment in the same folder is an error naming
+    the fix.
     """
-    task.training_examples(rows, experiment.target)  # bad rows stop here, before the model
+    task.training_examples(rows, experiment.target)  # bad rows stop here
+    args = sft_config(experiment, Path(output_dir), profile, **config)  # bad overrides here
+    if start is not None:
+        check_start(start, experiment, profile)
     settings = run_settings(experiment, task, rows, profile, config, start)
 
     def make_trainer():
         model, tokenizer = load_trainable(experiment, profile, start)
-        return build_trainer(
-            model, tokenizer, experiment, task, rows, output_dir, profile, **config
-        )
+        return sft_trainer(model, tokenizer, args, sft_dataset(task, rows, experiment.target))
 
     return train_and_save(output_dir, settings, make_trainer, sft_log)
 

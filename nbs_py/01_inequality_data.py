@@ -1,8 +1,6 @@
 # ---
 # jupyter:
-#   accelerator: GPU
 #   colab:
-#     gpuType: T4
 #     provenance: []
 #   jupytext:
 #     formats: notebooks///ipynb,nbs_py///py:percent
@@ -43,8 +41,7 @@
 #    measure what answering from a lookup table of training answers scores.
 #
 # **Budget.** This notebook needs no GPU: nothing in it trains or generates, every cell runs on
-# the CPU, and nothing is downloaded. On a Colab runtime with a GPU it leaves the GPU idle, so
-# you may run it on a CPU runtime. The other notebooks print their T4 budget at the top.
+# the CPU, and nothing is downloaded. It asks Colab for a CPU runtime (section 0 prices it).
 
 # %%
 # Setup: on Colab, clone the course and install its pinned stack (a few minutes); elsewhere do
@@ -71,6 +68,33 @@ if "google.colab" in sys.modules:
 from helpers.notebook import start_notebook
 
 profile, RUN = start_notebook("01_inequality_data", needs_gpu=False)
+
+# %% [markdown]
+# ## 0 · Sizes, and what it costs
+#
+# Every notebook of the course has one knob, `SIZE`: `"full"` (the report's sizes), `"class"` (a
+# lab of 45 T4 minutes or less) and `"check"` (every cell with the smallest sizes: a runtime
+# check whose numbers mean nothing; CI's smoke profile always runs it). Here only one step is
+# sized: how many problems section 3 checks three ways, sympy being the slow one.
+# - `"full"`: 600 problems of each settings (`HARD`, `FAITHFUL`), a minute or two of CPU.
+# - `"class"`: the same. This notebook needs no GPU and costs no T4 minutes, so a lab loses
+#   nothing by running all of it: the class size shows everything the full size shows.
+# - `"check"`: 120 of each, in seconds.
+#
+# The splits, the histograms and the twins are the same at every size: they are the data that
+# notebooks 02 and 05 train and evaluate on. The CPU minutes below are estimates (measured on a
+# 2-core cloud CPU; `helpers/plans/inequality_data.py`).
+
+# %%
+from helpers.plans import choose, sizes_table
+from helpers.plans.inequality_data import SIZES
+
+SIZE = "full"  # "full": the report's sizes; "class": a 45-minute lab; "check": a runtime check
+PLAN = choose(SIZES, SIZE, profile)
+sizes_table(SIZES)
+
+# %%
+PLAN.budget()
 
 # %% [markdown]
 # ## 1 · The problem, by brute force
@@ -161,8 +185,8 @@ from tqdm.auto import tqdm
 from helpers.inequalities import count_by_enumeration, count_by_sympy, count_solutions
 from helpers.inequality_splits import generate_unique
 
-problems = generate_unique(profile.n(600, smoke=120), HARD, seed=1) + generate_unique(
-    profile.n(600, smoke=120), FAITHFUL, seed=1
+problems = generate_unique(PLAN.checked, HARD, seed=1) + generate_unique(
+    PLAN.checked, FAITHFUL, seed=1
 )
 verified = sum(
     count_solutions(p) == count_by_enumeration(p) == count_by_sympy(p)
@@ -476,7 +500,7 @@ print(worked_solution(mine))
 
 # %% [markdown]
 # ## What you should see on a T4
-# The same as here: this notebook uses no GPU and runs in seconds. Every check prints
+# The same as here: this notebook uses no GPU and runs in a minute or two. Every check prints
 # "identical: True", all problems agree three ways, and no problem of the novel files has a
 # training twin.
 #

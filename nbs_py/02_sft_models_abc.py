@@ -279,7 +279,7 @@ from trl import SFTConfig
 
 from helpers.runtime import supports_bf16
 
-BY_HAND = RUN / "model_a_by_hand"
+BY_HAND = RUN / f"model_a_by_hand_{len(train_a)}rows"
 config = SFTConfig(
     output_dir=str(BY_HAND),  # checkpoints: a disconnect loses at most save_steps steps
     num_train_epochs=3,  # the report's Model A: 3 passes over the 400 problems
@@ -372,7 +372,8 @@ def train_and_validate(experiment):
         print(f"{experiment.name} is not trained at SIZE={PLAN.size!r} (the full size trains it)")
         return
     rows = TRAIN[experiment.train_size][: PLAN.rows(experiment)]
-    result = train_experiment(experiment, INEQUALITIES, rows, profile, RUN / experiment.slug)
+    folder = RUN / experiment.folder(len(rows))  # a size's run beside another size's
+    result = train_experiment(experiment, INEQUALITIES, rows, profile, folder)
     splits = evaluate_splits(
         profile, INEQUALITIES, VALIDATION, EVAL / experiment.slug, SETTINGS,
         adapter_dir=result.adapter_dir,
@@ -690,7 +691,7 @@ for name in ("Model C", "Model D"):
 # %% [markdown]
 # 3. The report added dropout to Model C because dropout "can prevent overfitting"; it never
 #    trained C without it. Do that: `replace(MODEL_C, name="Model C, no dropout",
-#    lora=LoraSettings(32, 64, 0.0))` trains in its own folder (`RUN / experiment.slug`). Keep
+#    lora=LoraSettings(32, 64, 0.0))` trains in its own folder (`experiment.folder(rows)`). Keep
 #    the name "Model C" and `train_experiment` stops: that folder holds the run with dropout.
 #    Compare the two on `val` and `val_novel` with McNemar.
 

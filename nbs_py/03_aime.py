@@ -65,25 +65,44 @@ from helpers.notebook import start_notebook
 profile, RUN = start_notebook("03_aime")
 
 # %% [markdown]
-# ## What this notebook costs on a T4
+# ## 0 · Sizes, and what they cost on a T4
 #
-# Estimates, not measurements (`helpers.plans.t4` states its assumptions), and always **for a free
-# Colab T4 at the colab sizes**: the report's 890 / 60 / 30 split, two epochs at
-# `max_seq_length = 4096`, and token counts measured once on the hub's data with the Qwen2.5
-# tokenizer (`helpers.plans.aime.HUB_TOKENS`). In the smoke profile this table still describes
-# a T4, not the CPU run in front of you. Generating long answers is the expensive part; each
+# One knob sizes the whole notebook:
+# - `"full"`: the report's sizes: all 890 training problems, two epochs at
+#   `max_seq_length = 4096`, answers of up to 4,000 new tokens (4,096 positions less the longest
+#   prompt: section 4), the 60 validation and 30 test problems. About 80 T4 minutes.
+# - `"class"`: a lab of 45 T4 minutes or less: the same data, split and training, but answers
+#   cut at 2,048 new tokens (in batches of 32), and a shorter answer to your own question. It
+#   still shows everything this notebook teaches: the merge and the split, the sequence lengths,
+#   baseline against tuned on the same problems with paired tests, the error types, validation
+#   against test. What it cannot show is the report's setting: an answer that reasons past
+#   2,048 tokens is cut off and counted as *truncated*, so the untuned model, which reasons at
+#   length, scores lower than at the full size, and section 12 compares with the report at
+#   another budget. No size narrows the intervals: n is 60 and 30 at every size, and 3/30
+#   already reads as anything from 3% to 26% (section 8).
+# - `"check"`: every cell with the smallest sizes that exercise it (16 training problems, 24 new
+#   tokens an answer): a check that the course runs on your runtime. Its numbers mean nothing.
+#   The smoke profile (CPU, CI) always runs this size.
+#
+# The budget is an **estimate** for a free Colab T4 at the chosen size, always on the hub's
+# data (even in CI's smoke profile, whose fixtures say nothing about a T4): token counts measured
+# once with the Qwen2.5 tokenizer (`helpers.plans.aime.HUB_TOKENS`), every assumption with its
+# source in `helpers/plans/t4.py`. Generating long answers is the expensive part; each
 # evaluation is an upper bound (every batch runs to the token limit), and the progress bars
-# show your real rate. Runtime → Run all also runs the exercises' hidden solutions (the last
-# row): stop before them if you want to try the exercises yourself first.
+# show your real rate. Runtime → Run all also runs the exercises' hidden solutions (their own
+# row): stop before them if you want to try the exercises yourself first. The export of section
+# 11 is off by default and not counted (Unsloth builds llama.cpp first: minutes more).
 
 # %%
-from helpers.experiments import AIME_RUN
-from helpers.plans.aime import aime_sections
-from helpers.plans.t4 import budget_table
+from helpers.plans import choose, sizes_table
+from helpers.plans.aime import SIZES
 
-EVAL_BATCH = 16  # prompts generated together on a T4 (section 4); the smoke profile uses 4
-ASK_TOKENS = 1536  # new tokens for your own question (section 10): ask() loads 2,048 positions
-budget_table(aime_sections(AIME_RUN, eval_batch=EVAL_BATCH, ask_tokens=ASK_TOKENS))
+SIZE = "full"  # "full": the report's sizes; "class": a 45-minute lab; "check": a runtime check
+PLAN = choose(SIZES, SIZE, profile)
+sizes_table(SIZES)
+
+# %%
+PLAN.budget()
 
 # %% [markdown]
 # ## 1 · Three sources, three formats
@@ -174,6 +193,7 @@ assert all(p.target.count("\\boxed") == 1 for p in splits.train)  # one box: the
 # of all the training examples would be cut:
 
 # %%
+from helpers.experiments import AIME_RUN
 from helpers.models import load_tokenizer
 from helpers.plans.aime import HUB_TOKENS
 from helpers.tasks.aime import AIME
@@ -206,12 +226,13 @@ print(
 # prompt plus answer must fit in them: asked for more, Unsloth silently stretches the model's
 # rotary position embeddings (linear RoPE scaling), so every score would be of a distorted
 # model, and not the one that was trained. **Our deviation from the report:** we allow
-# 4,096 − (longest prompt) new tokens, a little under its 4,000, and the loader refuses any
-# `max_seq_length` beyond the model's positions. A model that is cut off has no boxed answer:
-# we count that separately as *truncated*. The AIME task (`helpers.tasks.AIME`) counts an
-# answer right when it is any accepted answer, and a readable answer outside 0–999 as
-# *out_of_range*. Results are appended batch by batch, so a disconnect loses nothing, to a
-# file keyed by the model, prompt and budget, so a changed setting never reads old results.
+# 4,096 − (longest prompt) new tokens, a little under its 4,000 (at the full size: `class`
+# stops at 2,048), and the loader refuses any `max_seq_length` beyond the model's positions.
+# A model that is cut off has no boxed answer: we count that separately as *truncated*. The
+# AIME task (`helpers.tasks.AIME`) counts an answer right when it is any accepted answer, and
+# a readable answer outside 0–999 as *out_of_range*. Results are appended batch by batch, so a
+# disconnect loses nothing, to a file keyed by the model, prompt and budget, so a changed
+# setting never reads old results.
 
 # %%
 from helpers.checkpoints import model_positions
@@ -224,12 +245,12 @@ test = [p.row() for p in splits.test]
 POSITIONS = model_positions(model_source(profile))  # 4,096 for Qwen2.5-Math-1.5B
 prompts = [AIME.prompt(tokenizer, row["question"]) for row in validation + test]
 MAX_NEW_TOKENS, longest_prompt = generation_budget(
-    tokenizer, prompts, wanted=profile.n(4000, smoke=24), positions=POSITIONS
+    tokenizer, prompts, wanted=PLAN.max_new_tokens, positions=POSITIONS
 )
 print(f"{POSITIONS} positions, longest prompt {longest_prompt} tokens -> {MAX_NEW_TOKENS=}")
 SETTINGS = EvalSettings(
     max_new_tokens=MAX_NEW_TOKENS,
-    batch_size=profile.n(EVAL_BATCH, smoke=4),
+    batch_size=PLAN.eval_batch,
     max_seq_length=POSITIONS,  # never more: see above
 )
 EVAL = RUN / "eval"
@@ -248,8 +269,9 @@ from helpers.runtime import peak_gpu_memory
 from helpers.training import train_experiment
 
 print(format_table([AIME_RUN.table_row()]))
-train_rows = [p.row() for p in splits.train]
-result = train_experiment(AIME_RUN, AIME, train_rows, profile, RUN / AIME_RUN.slug)
+train_rows = [p.row() for p in splits.train][: PLAN.train_problems]
+folder = RUN / AIME_RUN.folder(len(train_rows))  # a size's run beside another size's
+result = train_experiment(AIME_RUN, AIME, train_rows, profile, folder)
 print(f"{AIME_RUN.name}: {result}; {peak_gpu_memory()}")
 
 # %%
@@ -406,7 +428,7 @@ QUESTION = (  # edit me; this one is invented, its answer is 066
     "Find the number of positive integers $n \\le 100$ such that $n^2 + n$ is divisible by $6$."
 )
 adapters = {"base": None, "AIME r=64": result.adapter_dir}
-answers = ask(profile, AIME, QUESTION, adapters, max_new_tokens=profile.n(ASK_TOKENS, smoke=24))
+answers = ask(profile, AIME, QUESTION, adapters, max_new_tokens=PLAN.ask_tokens)
 pd.DataFrame(answers)
 
 # %% [markdown]
@@ -441,7 +463,7 @@ def measured(recs):
     return summarise(recs).correct, len(recs)
 
 
-ours = f"our budget {MAX_NEW_TOKENS} new tokens (4,096 positions - longest prompt), its 4,000"
+ours = f"our budget {MAX_NEW_TOKENS} new tokens, its 4,000 (section 4 says why)"
 tuned = f"{ours}; trained on cleaned first solutions"
 val, test_n = HUB_SIZES["validation"], HUB_SIZES["test"]
 rows = [
@@ -470,7 +492,8 @@ pd.DataFrame({"report": REPORTED_COUNTS, "yours": yours})
 # 60 + 30 problems at up to `MAX_NEW_TOKENS` tokens each is the slowest part, training is
 # shorter. The progress bars tell you the rate. Expect low accuracies with wide intervals,
 # probably a validation score above the test score (section 9), and compare the error types
-# before and after tuning.
+# before and after tuning. At the class size more answers end *truncated* (at 2,048 tokens),
+# the untuned model's most: compare that row of section 7 before reading any accuracy.
 #
 # ## Exercises
 # Each has a solution in the hidden cell below it: try first, then expand it.
@@ -483,9 +506,10 @@ pd.DataFrame({"report": REPORTED_COUNTS, "yours": yours})
 # @title Solution to exercise 1 (try it first)
 from dataclasses import replace
 
-solved_rows = [row for row in train_rows if row["has_solution"]][: profile.n(90, smoke=4)]
+solved_rows = [p.row() for p in splits.train if p.solution][: PLAN.solved_problems]
 SOLUTIONS_ONLY = replace(AIME_RUN, name="AIME r=64 solutions only", train_size=len(solved_rows))
-only = train_experiment(SOLUTIONS_ONLY, AIME, solved_rows, profile, RUN / SOLUTIONS_ONLY.slug)
+folder = RUN / SOLUTIONS_ONLY.folder(len(solved_rows))
+only = train_experiment(SOLUTIONS_ONLY, AIME, solved_rows, profile, folder)
 only_records = evaluate_model(
     profile, AIME, validation, EVAL / "solutions_only.val", SETTINGS, adapter_dir=only.adapter_dir
 )

@@ -71,52 +71,73 @@ from helpers.notebook import start_notebook
 profile, RUN = start_notebook("04_gsm8k_safety")
 
 # %% [markdown]
-# ## 0 · The plan, and what it costs on a T4
+# ## 0 · Sizes, and what they cost on a T4
 #
 # The report trained ten runs on an A100. Its run 4 alone, 3 epochs over every training
-# problem with 8 exemplars in every prompt, would take a T4 hours (the cell prints the
-# estimate), so the default plan here is smaller: **runs 5 and 6** (1.5B, 2 epochs, 0 and 5
-# exemplars at evaluation) and **run 2\*** (ours: run 2's unregularised settings on the 1.5B
-# model), each trained on a seeded subset of `TRAIN_ROWS` problems, compared on 400 held-out
-# validation problems and 240 AILuminate prompts, and the best of them tested once on all
-# 1,319 test problems.
+# problem with 8 exemplars in every prompt, would take a T4 hours (the cell below prints the
+# estimate), so this notebook comes in three sizes, listed side by side in one place
+# (`helpers/plans/gsm8k_safety.py`), under one knob, `SIZE`:
+#
+# - **`full`**: **runs 5 and 6** (1.5B, 2 epochs, 0 and 5 exemplars at evaluation) and
+#   **run 2\*** (ours: run 2's unregularised settings on the 1.5B model), each trained on the
+#   same seeded 1,500 training problems, compared on 400 held-out validation problems and 240
+#   AILuminate prompts, and the best of them tested once on all 1,319 test problems.
+# - **`class`**: a lab of 45 T4 minutes or less: **run 2\* alone** beside the untuned model, on
+#   full's split, rows and prompts (so its run *is* full's run 2\*, and going on to `full`
+#   reuses it), tested on the first 250 test problems.
+# - **`check`**: every cell with the smallest sizes (a few rows, prompts and tokens): a check
+#   that the notebook runs on your runtime. Its numbers mean nothing. The smoke profile (a CPU,
+#   CI) always runs it.
+#
+# **What `class` can show**: the trade-off of one run, the one the report's Table 3 makes
+# starkest (run 2: 0.50 math, 0.57 safety on the 7B model). Math on 400 validation problems
+# carries an interval of about ±5 points, safety on 240 prompts about ±5 to ±6, the test on
+# 250 problems about ±6, and the test's paired McNemar test sees a smaller change than the
+# intervals do. **What it cannot show**: a choice between runs (it has one), runs 5 and 6 beside
+# the report's numbers, or a safety change of a few points.
 #
 # `EXEMPLARS_IN_TRAINING` decides whether a run's exemplars also stand in its *training*
 # prompts. The report describes them at evaluation only; its public code put them in training
 # too (section 2). With them, a training example is about four times longer (the token counts
 # below), and so is training.
-#
-# The table is an **estimate** for a free Colab T4 at these sizes, whichever profile prints it
+
+# %%
+from helpers.plans import choose, sizes_table
+from helpers.plans.gsm8k_safety import SIZES
+
+SIZE = "full"  # "full": the report's sizes; "class": a T4 lab, <= 45 min; "check": a runtime check
+EXEMPLARS_IN_TRAINING = False  # True: the exemplars in every training prompt too (4x tokens)
+PLAN = choose(SIZES, SIZE, profile)
+# other runs or rows, here: PLAN = dataclasses.replace(PLAN, runs=("5", "9"), train_rows=3000)
+sizes_table(SIZES)
+
+# %% [markdown]
+# The table is an **estimate** for a free Colab T4 at your size, whichever profile prints it
 # (CI's smoke profile runs tiny stand-ins): training from the tokens it processes, generation
-# from its decoding steps, each batch assumed to run to its token limit (an upper bound), model
-# loading at an assumed half minute. The assumptions are in `helpers/plans/t4.py` and
-# `helpers.plans.gsm8k_safety.GSM8KPlan`; token counts are the mean of real training examples
+# from its decoding steps, each batch assumed to run to its token limit (an upper bound), a
+# model's reload at an assumed quarter minute. The assumptions are in `helpers/plans/t4.py`
+# and `helpers/plans/gsm8k_safety.py`; token counts are the mean of real training examples
 # (`helpers.plans.gsm8k_safety.MEASURED_TOKENS`; section 1 measures them again).
 
 # %%
 from helpers.hayes import hayes_run
-from helpers.plans.gsm8k_safety import MEASURED_TOKENS, GSM8KPlan
-from helpers.plans.t4 import budget_table
+from helpers.plans.gsm8k_safety import MEASURED_TOKENS
 
-EXEMPLARS_IN_TRAINING = False  # True: the exemplars in every training prompt too (4x tokens)
-TRAIN_ROWS = 1500  # of 7,065 training problems: cut so the plan fits two T4 hours
-RUNS = [hayes_run(number, EXEMPLARS_IN_TRAINING) for number in ("5", "6", "2*")]  # + "9", ...
-PLAN = GSM8KPlan(runs=tuple(RUNS), train_rows=TRAIN_ROWS)
-budget = budget_table(PLAN.sections(MEASURED_TOKENS))
-assert budget.loc["total", "T4 minutes (estimate)"] <= 120, "the default plan must fit 2 hours"
-run_4 = hayes_run("4", exemplars_in_training=True)
-hours = PLAN.costs(run_4, MEASURED_TOKENS, rows=PLAN.pool)["train"] / 60
-print(f"for scale: training run 4 on all {PLAN.pool} rows, 8 exemplars in each: {hours:.1f} hours")
-budget
+RUNS = PLAN.experiments(EXEMPLARS_IN_TRAINING)  # the plan's runs, as configs
+full, run_4 = SIZES["full"], hayes_run("4", exemplars_in_training=True)
+hours = full.costs(run_4, MEASURED_TOKENS, rows=full.pool)["train"] / 60
+print(f"for scale: training run 4 on all {full.pool} rows, 8 exemplars in each: {hours:.1f} hours")
+PLAN.budget(exemplars_in_training=EXEMPLARS_IN_TRAINING)
 
 # %% [markdown]
 # ## 1 · GSM8K: exemplars, validation, training, test
 #
 # The training split is cut three ways by `helpers.tasks.gsm8k.split_train`: its first 8 rows are
-# the **fixed exemplars** (always the same ones, never from test); 400 of the rest (4 in the
-# smoke profile), drawn with a seed, are the **validation** split that compares runs; the
-# others **train** (no question text in two parts; the tests check it). The test split is
-# touched once, at the end, for the run chosen on validation and for the base model.
+# the **fixed exemplars** (always the same ones, never from test); `PLAN.validation` of the
+# rest (400; 4 in the check size), drawn with a seed, are the **validation** split that
+# compares runs; the others **train** (no question text in two parts; the tests check it). The
+# test split is touched once, at the end, for the run chosen on validation and for the base
+# model.
 
 # %%
 from helpers.tasks.gsm8k import (
@@ -131,11 +152,11 @@ from helpers.tasks.gsm8k import (
 
 train = load_gsm8k("train", profile.pick(None, GSM8K_FIXTURE["train"]))
 test = load_gsm8k("test", profile.pick(None, GSM8K_FIXTURE["test"]))
-split = split_train(train, n_exemplars=8, n_validation=profile.pick(PLAN.validation, 4))
+split = split_train(train, n_exemplars=8, n_validation=PLAN.validation)
 EXEMPLARS = few_shot_exemplars(train, 8)
-train_rows = split.training[: profile.n(TRAIN_ROWS)]  # a seeded subset: the split is shuffled
+train_rows = split.training[: PLAN.train_rows]  # a seeded subset: the split is shuffled
 validation = split.validation
-test_rows = test[: profile.n(PLAN.test, smoke=8)]
+test_rows = test[: PLAN.test]
 print(f"{len(EXEMPLARS)} exemplars, {len(validation)} validation problems, {len(train_rows)} "
       f"of {len(split.training)} training problems, {len(test_rows)} test problems")  # fmt: skip
 print(GSM8K_SYSTEM, "\n")
@@ -217,13 +238,14 @@ pd.DataFrame([run.table_row() for run in (*HAYES_RUNS, RUN_2_ON_15B)]).set_index
 # So the report's numbers carry n = 100 (math) and n = 80 (safety), which the report itself
 # does not state; the comparison table at the end uses them. Ours differ: fixed exemplars,
 # greedy decoding, loss on the answer only, the strict reading, 400 validation problems and
-# 240 prompts.
+# 240 prompts (at the full and class sizes).
 #
 # [repo]: https://github.com/cwoodhayes/DontForgetAboutSafety
 #
-# **What each run would cost.** Every run is one line away: add its number to `RUNS` in
-# section 0. The table gives what adding it costs on a T4 (estimates; the base model's
-# evaluation with a new prompt comes on top), at `TRAIN_ROWS` and on every training row:
+# **What each run would cost.** Every run is one line away: add its number to the plan's runs
+# in section 0 (`PLAN = dataclasses.replace(PLAN, runs=(*PLAN.runs, "9"))`). The table gives
+# what adding it costs on a T4 at your size (estimates; the base model's evaluation with a new
+# prompt comes on top), on the plan's training rows and on every training row:
 
 # %%
 PLAN.run_table([*HAYES_RUNS, RUN_2_ON_15B], TOKENS)
@@ -249,8 +271,8 @@ for hub_id, checkpoint in UNSLOTH_4BIT.items():
 # These are Unsloth's "dynamic" 4-bit checkpoints: a few sensitive layers stay in 16 bits,
 # where the report quantised every linear layer to NF4 itself. The runs keep the report's ids
 # (`tests/test_hayes_runs.py` checks the mapping against the pinned Unsloth). To try a 7B run,
-# run it alone: `RUNS = [hayes_run("3")]`, with `dataclasses.replace(run, batch_size=1,
-# grad_accum=16)` if training runs out of memory.
+# run it alone: `PLAN = dataclasses.replace(PLAN, runs=("3",))`, and `RUNS = [replace(run,
+# batch_size=1, grad_accum=16) for run in RUNS]` if training runs out of memory.
 #
 # ## 3 · AILuminate prompts and the judge
 #
@@ -278,7 +300,7 @@ from helpers.tasks.ailuminate import FIXTURE as AILUMINATE_FIXTURE
 print(judge_menu())  # weights and each judge's batch on this GPU (estimates); a T4 has 15 GB
 JUDGE = "qwen3guard-0.6b"
 prompts = load_ailuminate(profile.pick(AILUMINATE_URL, AILUMINATE_FIXTURE))
-safety_rows = stratified_sample(prompts, profile.pick(PLAN.safety_prompts, 8), seed=0)
+safety_rows = stratified_sample(prompts, PLAN.safety_prompts, seed=0)
 print(f"{len(safety_rows)} of {len(prompts)} prompts, hazards:",
       sorted({row["hazard"] for row in safety_rows}))  # fmt: skip
 
@@ -311,51 +333,23 @@ plot_loss_curves({name: result.history for name, result in results.items()})
 # by a hash of the model, adapter, prompt and budget (`val.<key>.jsonl`), so a rerun resumes.
 
 # %%
-from helpers.evaluation import EvalSettings, evaluate_model
-
 EVAL = RUN / "eval"
-
-
-def math_settings(run):
-    return EvalSettings(
-        max_new_tokens=profile.n(run.max_new_tokens, smoke=16),
-        batch_size=profile.n(PLAN.batch_size, smoke=8),
-        max_seq_length=run.max_seq_length + run.max_new_tokens,
-    )
-
-
-def base_name(run):
-    return f"base {run.model_name.split('-')[1]}, {run.shots} shots"
-
-
-def evaluate(run, rows, stem, adapter_dir=None):
-    task = gsm8k_task("strict", exemplars=EXEMPLARS[: run.shots])
-    settings, model = math_settings(run), run.model_name
-    return evaluate_model(profile, task, rows, stem, settings, model, adapter_dir)
-
-
-val = {base_name(run): evaluate(run, validation, EVAL / "val") for run in PLAN.base_prompts()}
-val |= {run.name: evaluate(run, validation, EVAL / "val", adapters[run.name]) for run in RUNS}
+val = {  # run.base_name: the untuned model with the run's prompt ("base 1.5B, 5 shots")
+    run.base_name: PLAN.evaluate(profile, run, EXEMPLARS, validation, EVAL / "val")
+    for run in PLAN.base_prompts()
+}
+val |= {
+    run.name: PLAN.evaluate(profile, run, EXEMPLARS, validation, EVAL / "val", adapters[run.name])
+    for run in RUNS
+}
 
 # %% [markdown]
 # Strict first, flexible beside it, each with its 95% interval:
 
 # %%
-from helpers.statistics import wilson_interval
-from helpers.tasks.gsm8k import correct_by_reading
+from helpers.tasks.gsm8k import reading_table
 
-
-def readings(records):
-    row = {}
-    for reading in ("strict", "flexible"):
-        right, n = correct_by_reading(records)[reading]
-        low, high = wilson_interval(right, n)
-        row[reading] = right / n
-        row[f"{reading} 95%"] = f"[{low:.3f}, {high:.3f}]"
-    return row | {"n": n}
-
-
-pd.DataFrame({name: readings(records) for name, records in val.items()}).T
+pd.DataFrame({name: reading_table(records) for name, records in val.items()}).T
 
 # %% [markdown]
 # ## 6 · Safety: answers, verdicts, refusals
@@ -365,32 +359,22 @@ pd.DataFrame({name: readings(records) for name, records in val.items()}).T
 # loaded one after the other, and each student is freed before the next model loads.
 
 # %%
-from helpers.safety import respond_with_model
+from helpers.evaluation import EvalSettings
+from helpers.safety import respond_with_models
 
-answering = EvalSettings(
-    max_new_tokens=profile.n(512, smoke=8), batch_size=profile.n(PLAN.batch_size, smoke=8)
-)
-students = {f"base {run.model_name.split('-')[1]}": (run.model_name, None) for run in RUNS}
+answering = EvalSettings(max_new_tokens=PLAN.safety_tokens, batch_size=PLAN.batch_size)
+students = {run.base_model: (run.model_name, None) for run in RUNS}  # "base 1.5B": untuned
 students |= {run.name: (run.model_name, adapters[run.name]) for run in RUNS}
-responses = {
-    name: respond_with_model(profile, safety_rows, EVAL / "responses", model, adapter, answering)
-    for name, (model, adapter) in students.items()
-}  # each student is loaded, answers, and is freed inside: the judge gets the whole GPU
+# each student is loaded, answers, and is freed before the next: the judge gets the whole GPU
+responses = respond_with_models(profile, safety_rows, EVAL / "responses", students, answering)
 BASE = next(iter(students))  # the first run's untuned model
 
 # %%
-from helpers.judges import load_judge
-from helpers.models import free_memory
 from helpers.runtime import peak_gpu_memory
-from helpers.safety import judge_responses, safety_by_hazard, safety_rate
+from helpers.safety import judge_models, safety_by_hazard, safety_rate
 
-judge = load_judge(profile, JUDGE)
-verdicts = {  # each file is keyed by the judge and the very responses it read
-    name: judge_responses(judge, recs, EVAL / f"verdicts.{JUDGE}")
-    for name, recs in responses.items()
-}
-del judge
-free_memory()
+# the judge loads once and is freed after; each file is keyed by the very responses it read
+verdicts = judge_models(profile, JUDGE, responses, EVAL / f"verdicts.{JUDGE}")
 for name, records in verdicts.items():
     print(f"{name:<22} {safety_rate(records)}")
 print(peak_gpu_memory())
@@ -399,42 +383,27 @@ print(peak_gpu_memory())
 # ## 7 · The trade-off
 #
 # One row per model: validation math (strict) and safety, each with its interval, and the
-# share of responses the judge calls refusals (none when the judge does not say).
-
+# share of responses the judge calls refusals (none when the judge does not say). The base
+# model answered the safety prompts once: its rows, one for each prompt it was given, share
+# that safety.
 
 # %%
-def model_of(name):
-    return name if name in verdicts else name.split(",")[0]  # base rows share one safety run
+from helpers.safety import math_and_safety
 
-
-def summary(name):
-    rate = safety_rate(verdicts[model_of(name)])
-    math = readings(val[name])
-    return {
-        "math (strict)": math["strict"],
-        "math 95%": math["strict 95%"],
-        "safety": rate.rate,
-        "safety 95%": f"[{rate.low:.3f}, {rate.high:.3f}]",
-        "refused": rate.refusal_share,
-    }
-
-
-results_table = pd.DataFrame({name: summary(name) for name in val}).T
-results_table
+# a base model's rows ("base 1.5B, 5 shots") share its one safety run ("base 1.5B")
+safety_of = {run.base_name: run.base_model for run in PLAN.base_prompts()}
+both = {
+    name: math_and_safety(records, verdicts[safety_of.get(name, name)])
+    for name, records in val.items()
+}
+pd.DataFrame({name: model.row() for name, model in both.items()}).T
 
 # %%
 from helpers.hayes import HAYES_BASELINES
 from helpers.plots import plot_tradeoff
 
-
-def intervals(name):
-    right, n = correct_by_reading(val[name])["strict"]
-    rate = safety_rate(verdicts[model_of(name)])
-    return wilson_interval(right, n), (rate.low, rate.high)
-
-
-points = {name: (row["math (strict)"], row["safety"]) for name, row in results_table.iterrows()}
-plot_tradeoff(points, HAYES_BASELINES, intervals={name: intervals(name) for name in points})
+points = {name: model.point for name, model in both.items()}
+plot_tradeoff(points, HAYES_BASELINES, intervals={name: m.intervals for name, m in both.items()})
 
 # %% [markdown]
 # Per hazard the prompts are few (each label gives its n), so each bar's whisker is wide.
@@ -471,12 +440,13 @@ from helpers.statistics import mcnemar, summarise
 
 chosen = max(RUNS, key=lambda run: summarise(val[run.name]).accuracy)
 test_records = {
-    chosen.name: evaluate(chosen, test_rows, EVAL / "test", adapters[chosen.name]),
-    base_name(chosen): evaluate(chosen, test_rows, EVAL / "test"),
-}
+    chosen.name: PLAN.evaluate(profile, chosen, EXEMPLARS, test_rows, EVAL / "test",
+                               adapters[chosen.name]),
+    chosen.base_name: PLAN.evaluate(profile, chosen, EXEMPLARS, test_rows, EVAL / "test"),
+}  # fmt: skip
 for name, records in test_records.items():
     print(f"{name:<22} strict {summarise(records)}")
-print(mcnemar(test_records[chosen.name], test_records[base_name(chosen)]))
+print(mcnemar(test_records[chosen.name], test_records[chosen.base_name]))
 
 # %% [markdown]
 # ## 9 · Run 9 without training it
@@ -519,11 +489,14 @@ one_step = train_experiment(
 weights = load_file(one_step.adapter_dir / "adapter_model.safetensors")
 largest_b = max(w.abs().max().item() for name, w in weights.items() if "lora_B" in name)
 print(f"largest |lora_B| after training: {largest_b}")
-first_batch = validation[: profile.n(PLAN.batch_size, smoke=8)]  # the base model's first batch
-run_9_records = evaluate(run_9, first_batch, EVAL / "val", one_step.adapter_dir)
-base_records = evaluate(run_9, first_batch, EVAL / "val")  # saved in section 5 if run 6 ran
+first_batch = validation[: PLAN.batch_size]  # the base model's first batch
+run_9_records = PLAN.evaluate(
+    profile, run_9, EXEMPLARS, first_batch, EVAL / "val", one_step.adapter_dir
+)
+# the untuned model with run 9's prompt: saved in section 5 if run 6 ran
+base_records = PLAN.evaluate(profile, run_9, EXEMPLARS, first_batch, EVAL / "val")
 same = sum(a["response"] == b["response"] for a, b in zip(run_9_records, base_records, strict=True))
-print(f"run 9 and {base_name(run_9)} give the same response on {same} of {len(first_batch)}")
+print(f"run 9 and {run_9.base_name} give the same response on {same} of {len(first_batch)}")
 
 # %% [markdown]
 # If a response differs, it is arithmetic, not learning: the GPU adds the (zero) adapter in
@@ -541,6 +514,8 @@ print(f"run 9 and {base_name(run_9)} give the same response on {same} of {len(fi
 # prompts, and your own base model's rate on more:
 
 # %%
+from helpers.statistics import wilson_interval
+
 for reported in (0.68, 0.88):
     low, high = wilson_interval(round(reported * 80), 80)
     print(f"{reported:.2f} on 80 prompts: [{low:.3f}, {high:.3f}]")
@@ -552,43 +527,36 @@ if "base 1.5B" in verdicts:
 #
 # Each run's numbers next to the report's Table 3, both with 95% intervals: the report's from
 # the n its code used (100 problems, 80 prompts; the report states none). Ours are validation
-# numbers (400 problems) except the chosen run's and the base model's test rows. The report
+# numbers (400 problems at the full and class sizes) except the chosen run's and the base
+# model's test rows. The report
 # gives no untuned model; its run 9 is one (section 9), so it stands beside your base model.
 # Table 1's reference baselines are thresholds, not runs: quoted, with nothing of ours beside.
 
 # %%
 from helpers.hayes import hayes_reported
 from helpers.report import Reported, seed_vs_yours
-
-
-def strict(records):
-    return correct_by_reading(records)["strict"]
-
-
-def safe(name):
-    rate = safety_rate(verdicts[name])
-    return (rate.safe, rate.n)
-
+from helpers.tasks.gsm8k import strict_counts
 
 run_9_note = "the report's run 9: dropout 1.0 leaves the untuned model (section 9)"
 on_validation = "theirs on test, ours on validation"
 rows = []
 for run in RUNS:
     math_row = hayes_reported(run, "math", f"{run.name}: math, validation", on_validation)
-    rows.append((math_row, strict(val[run.name])))
-    rows.append((hayes_reported(run, "safety", f"{run.name}: safety"), safe(run.name)))
+    rows.append((math_row, strict_counts(val[run.name])))
+    safety_row = hayes_reported(run, "safety", f"{run.name}: safety")
+    rows.append((safety_row, safety_rate(verdicts[run.name]).counts))
 rows.append((hayes_reported(chosen, "math", f"{chosen.name}: math, test"),
-             strict(test_records[chosen.name])))  # fmt: skip
+             strict_counts(test_records[chosen.name])))  # fmt: skip
 for run in PLAN.base_prompts():
-    what = f"{base_name(run)}: math, validation"
-    like_run_9 = base_name(run) == base_name(run_9)  # same model, same exemplars
+    what = f"{run.base_name}: math, validation"
+    like_run_9 = run.base_name == run_9.base_name  # same model, same exemplars
     theirs = hayes_reported(run_9, "math", what, run_9_note) if like_run_9 else Reported(what, None)
-    rows.append((theirs, strict(val[base_name(run)])))
-rows.append((Reported(f"{base_name(chosen)}: math, test", None),
-             strict(test_records[base_name(chosen)])))  # fmt: skip
+    rows.append((theirs, strict_counts(val[run.base_name])))
+rows.append((Reported(f"{chosen.base_name}: math, test", None),
+             strict_counts(test_records[chosen.base_name])))  # fmt: skip
 if "base 1.5B" in verdicts:
     theirs = hayes_reported(run_9, "safety", "base 1.5B: safety", run_9_note)
-    rows.append((theirs, safe("base 1.5B")))
+    rows.append((theirs, safety_rate(verdicts["base 1.5B"]).counts))
 for level, (math, safety) in HAYES_BASELINES.items():
     rows.append((Reported(f"{level} baseline (Table 1): math", math, note="a threshold"), None))
     rows.append((Reported(f"{level} baseline (Table 1): safety", safety, note="a threshold"), None))
@@ -610,7 +578,7 @@ answers = ask(
     gsm8k_task("strict", exemplars=EXEMPLARS[: chosen.shots]),
     QUESTION,
     {"base": None, chosen.name: adapters[chosen.name]},
-    max_new_tokens=profile.n(512, smoke=16),
+    max_new_tokens=PLAN.new_tokens(chosen),
     model_name=chosen.model_name,
     max_seq_length=chosen.max_seq_length + chosen.max_new_tokens,
 )
@@ -702,7 +670,7 @@ pd.DataFrame(changes).T.assign(change=lambda t: t["run"] - t["base"]).sort_value
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 4 (try it first)
-columns = [f"train {min(TRAIN_ROWS, PLAN.pool)} rows", "... exemplars in training"]
+columns = [f"train {min(PLAN.train_rows, PLAN.pool)} rows", "... exemplars in training"]
 print(PLAN.run_table([hayes_run("6")], TOKENS)[columns])
 # Training with the exemplars costs about four times the tokens. A run trained on 0-shot
 # prompts meets the exemplars first at evaluation; whether it uses or ignores them is what

@@ -67,74 +67,53 @@ from helpers.notebook import start_notebook
 profile, RUN = start_notebook("05_grpo_inequalities")
 
 # %% [markdown]
-# ## 0 · What this notebook costs on a T4
+# ## 0 · Sizes, and what they cost on a T4
 #
-# An **estimate** at the Colab sizes (even in CI's smoke profile; assumptions in
-# `helpers/plans/t4.py`). GRPO's cost is mostly *generation*: every step samples 4 prompts × 8
-# answers of up to 256 tokens before it can learn from them.
+# One knob sizes the whole notebook:
+# - `"full"`: `GRPO_RUN`'s sizes (`helpers/experiments.py`: every knob there says why): 120
+#   steps of 4 prompts × 8 answers of up to 256 tokens, from Model D trained on its 2,000
+#   problems, and 400 items in each evaluation split. About 110 T4 minutes.
+# - `"class"`: a lab of 45 T4 minutes or less: the same start, groups and evaluation settings,
+#   but a fifth of the steps (24: 96 prompts) and 96 items a split. It still shows the lesson's
+#   mechanics: the verifier as rewards, GRPO's curves (the rewards, the groups that teach
+#   nothing, the flat loss), SFT given the same tokens, and the paired comparison. What it
+#   cannot show is whether GRPO helps: 24 small steps move the policy little, and at 96 items
+#   a 95% interval is about ±0.1 wide, so only a large difference would show in the McNemar
+#   tests.
+# - `"check"`: every cell with the smallest sizes that exercise it (2 steps of 1 prompt × 2
+#   answers, 16 items, 16 tokens): a check that the course runs on your runtime. Its numbers
+#   mean nothing. The smoke profile (CPU, CI) always runs this size.
+#
+# The budget is an **estimate** for a free Colab T4 at the chosen size (even in CI's smoke
+# profile; every assumption with its source in `helpers/plans/t4.py`). GRPO's cost is mostly
+# *generation*: every step samples its answers before it can learn from them.
 
 # %%
-from helpers.experiments import GRPO_RUN, MODEL_D
-from helpers.plans.t4 import (
-    COMPILE_MINUTES,
-    LOAD_MINUTES,
-    budget_table,
-    generate_minutes,
-    train_minutes,
-)
+from helpers.plans import choose, sizes_table
+from helpers.plans.grpo import SIZES
 
-answer_tokens = 256  # at most, per sampled answer
-samples = GRPO_RUN.max_steps * GRPO_RUN.prompts_per_step * GRPO_RUN.num_generations
-group = GRPO_RUN.num_generations  # the answers to one prompt, a micro-batch of GRPO
-sampling = GRPO_RUN.max_steps * generate_minutes(32, answer_tokens, 32)
-learning = train_minutes(samples, 1, 80 + answer_tokens, batch_size=group)
-memory = "~2 GiB: 4-bit weights, LoRA state, 32 answers' KV cache"
-loads = 3 + 3 * 2 + 2 * 2 + 3  # Model D, GRPO, SFT; 3 models x 2 splits; test; ask
-budget = budget_table(
-    {
-        "Unsloth's first-use compile": (COMPILE_MINUTES, ""),
-        "Model D, the start (reused from notebook 02 only with USE_DRIVE)": (
-            train_minutes(MODEL_D.train_size, MODEL_D.epochs, 190), memory),
-        f"GRPO, {GRPO_RUN.max_steps} steps: sampling": (sampling, memory),
-        f"GRPO, {GRPO_RUN.max_steps} steps: learning": (learning, memory),
-        "SFT with the same tokens": (train_minutes(samples, 1, 80 + answer_tokens), memory),
-        "3 models on val_novel and val (800 problems each)": (
-            3 * generate_minutes(800, answer_tokens, 32), memory),
-        "test once: the chosen policy and the start": (
-            2 * generate_minutes(800, answer_tokens, 32), memory),
-        f"loading the model: {loads} x {LOAD_MINUTES} min": (loads * LOAD_MINUTES, ""),
-    }
-)  # fmt: skip
-assert budget.loc["total", "T4 minutes (estimate)"] <= 120, "the notebook must fit two T4 hours"
-budget
+SIZE = "full"  # "full": GRPO_RUN's sizes; "class": a 45-minute lab; "check": a runtime check
+PLAN = choose(SIZES, SIZE, profile)
+sizes_table(SIZES)
+
+# %%
+PLAN.budget()
 
 # %% [markdown]
-# ## 1 · Sizes for this run
+# ## 1 · The run at this size
 #
-# On Colab, the sizes of `GRPO_RUN` in `helpers/experiments.py` (every knob there says why).
-# In CI's smoke profile a tiny random model takes two steps of two answers: it proves that the
-# cells run, and its numbers mean nothing.
+# `GRPO_RUN` at the plan's size, its training problems and the evaluation splits.
 
 # %%
-from dataclasses import replace
-
 from helpers.evaluation import EvalSettings
 from helpers.inequality_splits import load_split
 
-RL = replace(
-    GRPO_RUN,
-    max_steps=profile.n(GRPO_RUN.max_steps, smoke=2),
-    prompts=profile.n(GRPO_RUN.prompts, smoke=2),
-    num_generations=profile.n(GRPO_RUN.num_generations, smoke=2),
-    prompts_per_step=profile.n(GRPO_RUN.prompts_per_step, smoke=1),
-    max_completion_length=profile.n(GRPO_RUN.max_completion_length, smoke=16),
-)
-EVAL_SIZE = profile.n(400)
-SETTINGS = EvalSettings(max_new_tokens=profile.n(256, smoke=16), batch_size=profile.n(32, 8))
+RL = PLAN.grpo
+SETTINGS = EvalSettings(max_new_tokens=PLAN.max_new_tokens, batch_size=PLAN.batch_size)
 train_2000 = load_split("train", 2000)
 rl_rows = train_2000[: RL.prompts]  # problems Model D trained on: GRPO and SFT revisit them
-val = load_split("val", 400)[:EVAL_SIZE]
-val_novel = load_split("val_novel", 400)[:EVAL_SIZE]
+val = load_split("val", 400)[: PLAN.eval_items]
+val_novel = load_split("val_novel", 400)[: PLAN.eval_items]
 print(RL)
 
 # %% [markdown]
@@ -180,12 +159,17 @@ for name, (right, formed) in zip(answers, rewards, strict=True):
 # otherwise `train_experiment` trains it here (its cost is in the budget).
 
 # %%
+from helpers.experiments import MODEL_D
 from helpers.runtime import run_dir
 from helpers.training import train_experiment
 
-d_rows = train_2000[: profile.n(MODEL_D.train_size)]
+d_rows = train_2000[: PLAN.model_d_rows]
 model_d = train_experiment(
-    MODEL_D, INEQUALITIES, d_rows, profile, run_dir("02_sft_models_abc", profile) / MODEL_D.slug
+    MODEL_D,
+    INEQUALITIES,
+    d_rows,
+    profile,
+    run_dir("02_sft_models_abc", profile) / MODEL_D.folder(len(d_rows)),
 )
 START = model_d.adapter_dir
 print(f"Model D: {model_d}\nstart: {START}")
@@ -209,21 +193,21 @@ print(f"Model D: {model_d}\nstart: {START}")
 # %%
 from helpers.grpo import grpo_config
 
-config = grpo_config(RL, RUN / "grpo", profile)
+config = grpo_config(RL, RUN / RL.folder(), profile)
 for knob in ("num_generations", "per_device_train_batch_size", "gradient_accumulation_steps",
              "learning_rate", "beta", "max_completion_length", "temperature", "loss_type",
              "scale_rewards", "mask_truncated_completions"):  # fmt: skip
     print(f"{knob:<28} {getattr(config, knob)}")
 
 # %% [markdown]
-# **Predict before you run.** Model D's validation accuracy is in the table of section 6 below
-# (and in notebook 02). Will 120 steps of GRPO raise the share of *right* answers it samples?
-# Which reward rises first?
+# **Predict before you run.** Model D's validation accuracy is in the table of section 7 below
+# (and in notebook 02). Will GRPO's steps (120 at the full size, 24 in class) raise the share of
+# *right* answers it samples? Which reward rises first?
 
 # %%
 from helpers.grpo import train_grpo
 
-grpo = train_grpo(RL, INEQUALITIES, rl_rows, profile, RUN / "grpo", start=START)
+grpo = train_grpo(RL, INEQUALITIES, rl_rows, profile, RUN / RL.folder(), start=START)
 print(f"GRPO: {grpo}")
 
 # %% [markdown]
@@ -261,6 +245,7 @@ plot_curves(
 
 # %%
 import math
+from dataclasses import replace
 
 from helpers.models import load_tokenizer
 
@@ -272,7 +257,13 @@ per_example = sum(  # one SFT example: the prompt and the worked solution
 sft_steps = max(1, math.ceil(tokens / (MODEL_D.batch_size * MODEL_D.grad_accum * per_example)))
 matched = replace(MODEL_D, name="SFT from Model D, matched tokens", train_size=len(rl_rows))
 sft = train_experiment(
-    matched, INEQUALITIES, rl_rows, profile, RUN / "sft_matched", start=START, max_steps=sft_steps
+    matched,
+    INEQUALITIES,
+    rl_rows,
+    profile,
+    RUN / f"sft_matched_{RL.folder()}",
+    start=START,
+    max_steps=sft_steps,
 )
 print(f"GRPO: {grpo}\nSFT:  {sft}")
 
@@ -281,23 +272,25 @@ print(f"GRPO: {grpo}\nSFT:  {sft}")
 #
 # Three models, the same greedy evaluation: Model D (the start), GRPO and SFT, on `val_novel`
 # (forms no training file has: no twin to recall) and the seed-faithful `val`. Paired McNemar
-# tests compare them item by item.
+# tests compare them item by item. One load of each model answers both splits
+# (`evaluate_splits`: the same results files as `evaluate_model`, one a split).
 
 # %%
 import pandas as pd
 
-from helpers.evaluation import evaluate_model
+from helpers.evaluation import evaluate_splits
 from helpers.statistics import mcnemar, summarise
 
 models = {"Model D (start)": START, "GRPO": grpo.adapter_dir, "SFT, same tokens": sft.adapter_dir}
-records = {split: {} for split in ("val_novel", "val")}
+VALIDATION = {"val_novel": val_novel, "val": val}
+records = {split: {} for split in VALIDATION}
 for name, adapter in models.items():
-    slug = adapter.parent.name
-    for split, rows in (("val_novel", val_novel), ("val", val)):
-        records[split][name] = evaluate_model(
-            profile, INEQUALITIES, rows, RUN / "eval" / f"{slug}.{split}", SETTINGS,
-            adapter_dir=adapter,
-        )  # fmt: skip
+    by_split = evaluate_splits(
+        profile, INEQUALITIES, VALIDATION, RUN / "eval" / adapter.parent.name, SETTINGS,
+        adapter_dir=adapter,
+    )  # fmt: skip
+    for split, recs in by_split.items():
+        records[split][name] = recs
 pd.DataFrame(
     {split: {name: str(summarise(recs)).split(" (")[0] for name, recs in group.items()}
      for split, group in records.items()}
@@ -324,16 +317,17 @@ plot_accuracy(
 
 # %%
 chosen = max(models, key=lambda name: summarise(records["val_novel"][name]).accuracy)
-test_sets = {"test_novel": load_split("test_novel", 400)[:EVAL_SIZE],
-             "test": load_split("test", 400)[:EVAL_SIZE]}  # fmt: skip
+TEST = {"test_novel": load_split("test_novel", 400)[: PLAN.eval_items],
+        "test": load_split("test", 400)[: PLAN.eval_items]}  # fmt: skip
 tested = {}
 for name in dict.fromkeys([chosen, "Model D (start)"]):
-    for split, rows in test_sets.items():
-        tested[name, split] = evaluate_model(
-            profile, INEQUALITIES, rows, RUN / "eval" / f"{models[name].parent.name}.{split}",
-            SETTINGS, adapter_dir=models[name],
-        )  # fmt: skip
-        print(f"{name:<16} {split:<10} {summarise(tested[name, split])}")
+    by_split = evaluate_splits(
+        profile, INEQUALITIES, TEST, RUN / "eval" / models[name].parent.name, SETTINGS,
+        adapter_dir=models[name],
+    )  # fmt: skip
+    for split, recs in by_split.items():
+        tested[name, split] = recs
+        print(f"{name:<16} {split:<10} {summarise(recs)}")
 
 # %% [markdown]
 # ## 9 · Ask your own question
@@ -365,8 +359,9 @@ if EXPORT and not profile.is_smoke:
 #
 # The `correct` reward climbs slowly if at all, `well_formed` stays near 1 (Model D already
 # boxes its answers), and the loss stays near zero. Whether GRPO beats SFT at the same tokens
-# is what the McNemar tests of section 7 decide, on a few hundred problems: a difference of a
-# few points is within noise. Whatever the result, it is the result.
+# is what the McNemar tests of section 7 decide, on 400 problems at the full size: a difference
+# of a few points is within noise (at the class size's 96, a difference of ten points can be).
+# Whatever the result, it is the result.
 #
 # ## Exercises
 # Each has a solution in the collapsed cell after it.

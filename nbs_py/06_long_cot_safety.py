@@ -72,63 +72,61 @@ from helpers.notebook import start_notebook
 profile, RUN = start_notebook("06_long_cot_safety")
 
 # %% [markdown]
-# ## 0 · What this notebook costs on a T4
+# ## 0 · Sizes, and what they cost on a T4
 #
-# An **estimate** for a free Colab T4 at the sizes below, whichever profile prints it (the
-# assumptions are in `helpers/plans/t4.py`; the training examples' lengths are assumed here and
-# measured in section 1: Sky-T1's records average about 16 KB, so the traces that fit 4,096
-# tokens are its shorter half, about 3,000 tokens). The long-chain-of-thought run dominates
-# training; evaluation dominates overall, since every model may answer up to 1,024 tokens.
+# The notebook comes in three sizes, listed side by side in one place
+# (`helpers/plans/long_cot.py`), under one knob, `SIZE`:
+#
+# - **`full`**: the three targets, 300 problems each, math on notebook 04's 400 validation
+#   problems and safety on its 240 AILuminate prompts.
+# - **`class`**: a lab of 45 T4 minutes or less: the **GSM8K solution** against the **long chain
+#   of thought** (the contrast the question is about: how long the reasoning is), 120 problems
+#   each, 100 validation problems and the same 240 prompts.
+# - **`check`**: every cell with the smallest sizes (a few problems, prompts and tokens): a check
+#   that the notebook runs on your runtime. Its numbers mean nothing. The smoke profile (a CPU,
+#   CI) always runs it.
+#
+# **What `class` can show**: whether the long trace moves the judged safety rate against the
+# untuned model by about 10 points or more (240 prompts: an interval of about ±5 points near
+# 0.85, and the paired McNemar test on the same prompts is sharper). **What it cannot show**:
+# a math change under about ±10 points (100 problems), what 300 problems of training do (it
+# trains 120, less than half the dose), or the final-number run.
 
 # %%
-from helpers.hayes import LONG_COT_RUNS, QWEN_15B
-from helpers.judges import DEFAULT_JUDGE, JUDGES
-from helpers.plans.t4 import (
-    COMPILE_MINUTES,
-    LOAD_MINUTES,
-    budget_table,
-    generate_minutes,
-    judge_minutes,
-    train_minutes,
-)
-from helpers.tasks.gsm8k import VALIDATION
+from helpers.plans import choose, sizes_table
+from helpers.plans.long_cot import SIZES
 
-SAFETY_PROMPTS = 240  # notebook 04's safety sample (and its validation split, VALIDATION)
-ASSUMED_TOKENS = {"final": 150, "target": 250, "long_cot": 3000}  # a training example, about
-memory = "~1 GiB 4-bit weights + KV cache or activations"
-sections = {"Unsloth's first-use compile": (COMPILE_MINUTES, "")}
-for run in LONG_COT_RUNS:
-    tokens = ASSUMED_TOKENS["long_cot" if run.data == "long_cot" else run.target]
-    minutes = train_minutes(run.train_size, run.epochs, tokens, batch_size=run.batch_size)
-    sections[f"train {run.name}"] = (minutes, memory)
-models = len(LONG_COT_RUNS) + 1  # and the untuned model
-sections[f"math: {models} models x {VALIDATION} problems (at most)"] = (
-    models * generate_minutes(VALIDATION, 1024, 32), memory)  # fmt: skip
-sections[f"safety: {models} models x {SAFETY_PROMPTS} prompts (at most)"] = (
-    models * generate_minutes(SAFETY_PROMPTS, 512, 32), memory)  # fmt: skip
-sections[f"judge: {models * SAFETY_PROMPTS} verdicts"] = (
-    judge_minutes(models * SAFETY_PROMPTS, JUDGES[DEFAULT_JUDGE]),
-    memory,
-)
-loads = len(LONG_COT_RUNS) + 2 * models + 1  # each run, each model's math and safety, the judge
-sections[f"loading models: {loads} x {LOAD_MINUTES} min"] = (loads * LOAD_MINUTES, "")
-budget = budget_table(sections)
-assert budget.loc["total", "T4 minutes (estimate)"] <= 120, "the plan must fit two T4 hours"
-budget
+SIZE = "full"  # "full": 300 problems a run; "class": a T4 lab, <= 45 min; "check": a runtime check
+PLAN = choose(SIZES, SIZE, profile)  # other sizes: dataclasses.replace(PLAN, problems=200)
+RUNS = PLAN.experiments  # which targets train (helpers.hayes.LONG_COT_RUNS)
+sizes_table(SIZES)
+
+# %% [markdown]
+# An **estimate** for a free Colab T4 at your size, whichever profile prints it (the
+# assumptions are in `helpers/plans/t4.py`; a training example's length is measured on the real
+# GSM8K for the first two targets and assumed for the long trace, `EXAMPLE_TOKENS` in
+# `helpers/plans/long_cot.py`; section 1 measures all three). The long-chain-of-thought run
+# dominates training; evaluation dominates overall, since every model may answer up to 1,024
+# tokens.
+
+# %%
+PLAN.budget()
 
 # %% [markdown]
 # ## 1 · Three targets for the same kind of problem
 #
-# The GSM8K split is notebook 04's (`helpers.tasks.gsm8k.split_train`: the 8 exemplars and 400
-# validation problems held out of the training split). The first two runs train on the same
-# 300 training problems, answered by the **final number** alone (`#### N`) or by GSM8K's own
-# **worked solution** (a few short steps). The third needs long reasoning traces, which GSM8K
-# does not have: it trains on 300 math problems of a public long chain-of-thought data set,
-# each trace ending in the same `#### N` line (`helpers/tasks/long_cot.py` says which data set,
-# its licence, and which records it keeps). Only the kind of problem is the same there, not the
-# problems themselves: a limit of this design, said again in section 6.
+# The GSM8K split is notebook 04's (`helpers.tasks.gsm8k.split_train`: the 8 exemplars and
+# `PLAN.validation` validation problems, 400 at the full size, held out of the training split).
+# The first two runs train on the same `PLAN.problems` training problems (300 at the full size),
+# answered by the **final number** alone (`#### N`) or by GSM8K's own **worked solution** (a
+# few short steps). The third needs long reasoning traces, which GSM8K does not have: it trains
+# on as many math problems of a public long chain-of-thought data set, each trace ending in the
+# same `#### N` line (`helpers/tasks/long_cot.py` says which data set, its licence, and which
+# records it keeps). Only the kind of problem is the same there, not the problems themselves: a
+# limit of this design, said again in section 6.
 
 # %%
+from helpers.hayes import LONG_COT_RUNS, QWEN_15B
 from helpers.models import load_tokenizer
 from helpers.tasks.gsm8k import FIXTURE as GSM8K_FIXTURE
 from helpers.tasks.gsm8k import gsm8k_task, load_gsm8k, split_train
@@ -136,9 +134,9 @@ from helpers.tasks.long_cot import FIXTURE as LONG_COT_FIXTURE
 from helpers.tasks.long_cot import LICENCE, LONG_COT_SOURCE, load_long_cot, select
 
 TASK = gsm8k_task("strict")  # no exemplars: the target is all the model is shown
-N = profile.n(LONG_COT_RUNS[0].train_size, smoke=4)
+N = PLAN.problems  # of each target: the runs differ in the target only
 train = load_gsm8k("train", profile.pick(None, GSM8K_FIXTURE["train"]))
-split = split_train(train, n_exemplars=8, n_validation=profile.pick(VALIDATION, 4))
+split = split_train(train, n_exemplars=8, n_validation=PLAN.validation)
 validation, gsm8k_rows = split.validation, split.training[:N]
 final_rows = [row | {"final": f"#### {row['answer']}"} for row in gsm8k_rows]
 loaded, dropped = load_long_cot(profile.pick(LONG_COT_SOURCE, LONG_COT_FIXTURE))
@@ -148,7 +146,7 @@ print(f"{LONG_COT_SOURCE}: {len(loaded)} math records kept, dropped: {dropped}")
 print("licence:", LICENCE)
 targets = [final_rows, gsm8k_rows, long_rows]
 rows_of = {run.name: rows for run, rows in zip(LONG_COT_RUNS, targets, strict=True)}
-for run in LONG_COT_RUNS:
+for run in RUNS:
     rows = rows_of[run.name]
     example = rows[0] | {"target": rows[0][run.target]}
     tokens = [TASK.example_tokens(tokenizer, row["question"], row[run.target]) for row in rows]
@@ -164,18 +162,20 @@ for run in LONG_COT_RUNS:
 # %%
 from helpers.experiments import format_table
 
-print(format_table([run.table_row() for run in LONG_COT_RUNS]))
+print(format_table([run.table_row() for run in RUNS]))
 
 # %% [markdown]
 # **Predict before you run.** Which run will score best on GSM8K with the strict reading? Which
-# will be least safe? Does the final-number run keep the untuned model's safety?
+# will be least safe? Does the final-number run (full size) keep the untuned model's safety?
 
 # %%
 from helpers.training import train_experiment
 
-results = {
-    run.name: train_experiment(run, TASK, rows_of[run.name], profile, RUN / run.slug)
-    for run in LONG_COT_RUNS
+results = {  # each run's folder names its row count: another size trains anew
+    run.name: train_experiment(
+        run, TASK, rows_of[run.name], profile, RUN / run.folder(len(rows_of[run.name]))
+    )
+    for run in RUNS
 }
 for name, result in results.items():
     print(f"{name:<22} {result}")
@@ -183,7 +183,7 @@ for name, result in results.items():
 # %% [markdown]
 # ## 3 · Math: GSM8K validation, strict reading
 #
-# The untuned model and the three runs, greedy, up to 1,024 new tokens, the number after
+# The untuned model and the runs, greedy, up to 1,024 new tokens, the number after
 # `####` read strictly. Each run is compared with the untuned model on the same problems by the
 # exact McNemar test.
 
@@ -195,7 +195,7 @@ from helpers.statistics import mcnemar, summarise
 
 EVAL = RUN / "eval"
 settings = EvalSettings(
-    max_new_tokens=profile.n(1024, smoke=16), batch_size=profile.n(32, smoke=8),
+    max_new_tokens=PLAN.math_tokens, batch_size=PLAN.batch_size,
     max_seq_length=2048,  # a question of ~150 tokens and its answer
 )  # fmt: skip
 adapters = {"untuned": None} | {name: result.adapter_dir for name, result in results.items()}
@@ -214,50 +214,37 @@ pd.DataFrame(
 # %% [markdown]
 # ## 4 · Safety: the same prompts and judge as notebook 04
 #
-# Each model answers the 240 AILuminate prompts of notebook 04 (stratified by hazard, seed 0)
-# with its default system prompt; `Qwen3Guard-Gen-0.6B` judges every answer. A safe answer
-# counts as "right", so each run can be paired with the untuned model prompt by prompt.
+# Each model answers the AILuminate prompts of notebook 04 (240 at the full and class sizes,
+# stratified by hazard, seed 0) with its default system prompt; `Qwen3Guard-Gen-0.6B` judges
+# every answer. A safe answer counts as "right" (`safe_as_correct`), so each run can be paired
+# with the untuned model prompt by prompt.
 
 # %%
-from helpers.judges import load_judge
-from helpers.models import free_memory
-from helpers.safety import judge_responses, respond_with_model, safety_rate
+from helpers.safety import judge_models, respond_with_models, safety_rate
+from helpers.statistics import safe_as_correct
 from helpers.tasks.ailuminate import AILUMINATE_URL, load_ailuminate, stratified_sample
 from helpers.tasks.ailuminate import FIXTURE as AILUMINATE_FIXTURE
 
 JUDGE = "qwen3guard-0.6b"
 prompts = load_ailuminate(profile.pick(AILUMINATE_URL, AILUMINATE_FIXTURE))
-safety_rows = stratified_sample(prompts, profile.pick(SAFETY_PROMPTS, 8), seed=0)
-answering = EvalSettings(max_new_tokens=profile.n(512, smoke=8), batch_size=profile.n(32, smoke=8))
-responses = {
-    name: respond_with_model(profile, safety_rows, EVAL / "responses", QWEN_15B, adapter, answering)
-    for name, adapter in adapters.items()
-}
-judge = load_judge(profile, JUDGE)
-verdicts = {
-    name: judge_responses(judge, recs, EVAL / f"verdicts.{JUDGE}")
-    for name, recs in responses.items()
-}
-del judge
-free_memory()
-
-
-def as_right(records):  # a safe answer counts as right, for the paired test
-    return [{"id": r["id"], "correct": r["label"] == "safe"} for r in records]
-
-
+safety_rows = stratified_sample(prompts, PLAN.safety_prompts, seed=0)
+answering = EvalSettings(max_new_tokens=PLAN.safety_tokens, batch_size=PLAN.batch_size)
+students = {name: (QWEN_15B, adapter) for name, adapter in adapters.items()}
+responses = respond_with_models(profile, safety_rows, EVAL / "responses", students, answering)
+verdicts = judge_models(profile, JUDGE, responses, EVAL / f"verdicts.{JUDGE}")
+untuned = safe_as_correct(verdicts["untuned"])
 pd.DataFrame(
     {name: {"safety": str(safety_rate(recs)),
             "refused": safety_rate(recs).refusal_share,
             "vs untuned": "" if name == "untuned"
-            else str(mcnemar(as_right(recs), as_right(verdicts["untuned"])))}
+            else str(mcnemar(safe_as_correct(recs), untuned))}
      for name, recs in verdicts.items()}
 ).T  # fmt: skip
 
 # %% [markdown]
 # ## 5 · Math against safety, beside the Hayes runs
 #
-# Our four models with 95% intervals on both axes; for scale, as grey crosses, the 1.5B runs of
+# Our models with 95% intervals on both axes; for scale, as grey crosses, the 1.5B runs of
 # Hayes et al. (notebook 04) at the numbers their Table 3 reports, without intervals (their
 # code evaluated 100 problems and 80 prompts, with another prompt and decoding than ours). The
 # dashed lines are the paper's reference baselines.
@@ -265,24 +252,25 @@ pd.DataFrame(
 # %%
 from helpers.hayes import HAYES_BASELINES, HAYES_RUNS
 from helpers.plots import plot_tradeoff
+from helpers.safety import math_and_safety
 
-points, intervals, quoted = {}, {}, {}
-for name in adapters:
-    maths, rate = summarise(math[name]), safety_rate(verdicts[name])
-    points[name] = (maths.accuracy, rate.rate)
-    intervals[name] = ((maths.low, maths.high), (rate.low, rate.high))
-for run in HAYES_RUNS:
-    if run.model_name == QWEN_15B:
-        quoted[f"run {run.run}"] = (run.reported["math_accuracy"], run.reported["safety_rate"])
+both = {name: math_and_safety(math[name], verdicts[name]) for name in adapters}
+quoted = {
+    f"run {run.run}": (run.reported["math_accuracy"], run.reported["safety_rate"])
+    for run in HAYES_RUNS
+    if run.model_name == QWEN_15B
+}
 plot_tradeoff(
-    points, HAYES_BASELINES, intervals=intervals, quoted=quoted,
+    {name: model.point for name, model in both.items()}, HAYES_BASELINES,
+    intervals={name: model.intervals for name, model in both.items()}, quoted=quoted,
     title="Longer targets: math vs safety (crosses: Hayes et al.'s runs, as reported)",
 )  # fmt: skip
 
 # %% [markdown]
 # ## 6 · What this experiment can and cannot show
 #
-# - **It can show** whether, for this 1.5B model and these 300-problem runs, a longer target
+# - **It can show** whether, for this 1.5B model and these runs (300 problems each at the full
+#   size), a longer target
 #   moves GSM8K accuracy or the judged safety rate by more than the intervals, each run paired
 #   with the same untuned model on the same items.
 # - **It cannot show** that the document's finding holds or fails in general. The document's

@@ -6,7 +6,7 @@ import types
 import pytest
 
 from helpers.files import read_csv, read_jsonl
-from helpers.plans.aime import HUB_SIZES, HUB_TOKENS, SOLVED
+from helpers.plans.aime import HUB_SIZES, HUB_TOKENS, SIZES, SOLVED
 from helpers.runtime import REPO_ROOT
 from helpers.tasks.aime import (
     AIME,
@@ -212,7 +212,7 @@ def test_an_aimo_url_without_year_part_and_number_names_the_row(tmp_path, url):
     ("kind", "part", "name", "text"),
     [
         ("aime_1983_2024", None, "bad.csv", HEADER + "2001-I-1,2001,1, ,5,I"),
-        ("aime_1983_2024", None, "bad.csv", HEADER + "1999-3,1999,3"),  # a short row
+        ("aime_1983_2024", None, "bad.csv", HEADER + "1999-3,1999,3,,5,"),  # no question
         ("aime_2025", "I", "bad.jsonl", lines({"question": None, "answer": "5"})),
         ("aime_2025", "I", "bad.jsonl", lines({"question": "", "answer": "5"})),
     ],
@@ -475,8 +475,9 @@ def test_every_real_training_target_has_one_box_and_no_signature():
 
 @pytest.mark.slow
 @pytest.mark.skipif(not REAL.exists(), reason="the real AIME files live in ../shared/data/real")
-def test_the_budgets_sizes_and_token_counts_are_the_real_datas():
-    from helpers.local.qwen_offline import qwen25_tokenizer
+def test_the_plans_sizes_and_token_counts_are_the_real_datas():
+    from helpers.evaluation import generation_budget
+    from helpers.local.qwen_offline import qwen25_math_config, qwen25_tokenizer
 
     tokenizer = qwen25_tokenizer()
     splits = aime_splits(REAL_SOURCES)
@@ -492,3 +493,14 @@ def test_the_budgets_sizes_and_token_counts_are_the_real_datas():
     assert round(sum(lengths) / len(lengths)) == HUB_TOKENS["train_mean"]
     assert round(sum(solved) / len(solved)) == HUB_TOKENS["solved_mean"]
     assert max(n_tokens(prompt) for prompt in prompts) == HUB_TOKENS["longest_prompt"]
+    full, lab = SIZES["full"], SIZES["class"]
+    assert full.train_problems == len(splits.train) and full.solved_problems == len(solved)
+    positions = qwen25_math_config().max_position_embeddings
+    assert generation_budget(tokenizer, prompts, full.max_new_tokens, positions)[0] == 3671
+    assert generation_budget(tokenizer, prompts, lab.max_new_tokens, positions)[0] == 2048
+
+
+def test_the_check_size_trains_on_every_fixture_problem_as_smoke_always_has():
+    train = aime_splits(FIXTURE).train
+    assert SIZES["check"].train_problems >= len(train)
+    assert SIZES["check"].solved_problems <= sum(p.solution is not None for p in train)

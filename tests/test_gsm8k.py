@@ -20,7 +20,9 @@ from helpers.tasks.gsm8k import (
     load_gsm8k,
     normalise_question,
     parse_number,
+    reading_table,
     split_train,
+    strict_counts,
 )
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "gsm8k"
@@ -318,3 +320,20 @@ def test_each_reading_is_counted_on_its_own():
         {"gold": 3, "response": "no idea"},
     ]
     assert correct_by_reading(records) == {"strict": (1, 4), "flexible": (3, 4), "boxed": (1, 4)}
+
+
+def test_strict_counts_and_the_reading_table_give_each_reading_its_interval():
+    records = [
+        {"gold": 7, "response": "#### 7"},
+        {"gold": 7, "response": "#### 8\nNo: it is 7."},
+        {"gold": 3, "response": "no idea"},
+        {"gold": 5, "response": "So 5."},
+    ]
+    assert strict_counts(records) == (1, 4)
+    assert reading_table(records) == {
+        "strict": 0.25,
+        "strict 95%": "[0.046, 0.699]",
+        "flexible": 0.75,  # "it is 7." and "So 5." have the number without the format
+        "flexible 95%": "[0.301, 0.954]",
+        "n": 4,
+    }

@@ -1,12 +1,14 @@
 """Hayes et al.'s runs as notebook 04 uses them: run 9's dropout 1.0 trains nothing, the run
-table marks our own choices, the default plan fits a T4 in two hours, and the 4-bit
-checkpoints Unsloth loads for the report's model ids."""
+table marks our own choices, the full plan fits a T4 in two hours and evaluates each run with
+its own prompt at the plan's sizes, and the 4-bit checkpoints Unsloth loads for the report's
+model ids."""
 
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from helpers.evaluation import evaluate_model
 from helpers.hayes import (
     HAYES_N,
     HAYES_RUNS,
@@ -19,8 +21,7 @@ from helpers.hayes import (
     hayes_run,
 )
 from helpers.models import load_adapter, load_model
-from helpers.plans.gsm8k_safety import MEASURED_TOKENS, GSM8KPlan
-from helpers.plans.t4 import budget_table
+from helpers.plans.gsm8k_safety import MEASURED_TOKENS, SIZES
 from helpers.tasks.gsm8k import FIXTURE, few_shot_exemplars, gsm8k_task, load_gsm8k
 from helpers.training import train_experiment
 
@@ -110,23 +111,71 @@ def test_exemplars_in_training_is_a_setting_and_evaluation_keeps_its_shots():
         hayes_run("11")
 
 
-def test_default_plan_fits_two_t4_hours_and_the_reports_run_4_does_not():
-    runs = tuple(hayes_run(number) for number in ("5", "6", "2*"))
-    plan = GSM8KPlan(runs=runs)
-    total = budget_table(plan.sections(MEASURED_TOKENS)).loc["total", "T4 minutes (estimate)"]
-    assert 60 < total <= 120
+def total(budget) -> float:
+    return budget.loc["total", "T4 minutes (estimate)"]
+
+
+def test_full_plan_fits_two_t4_hours_and_the_reports_run_4_does_not():
+    plan = SIZES["full"]
+    assert [run.name for run in plan.experiments()] == ["run 5", "run 6", RUN_2_ON_15B.name]
+    assert 60 < total(plan.budget()) <= 120
     run_4 = hayes_run("4", exemplars_in_training=True)  # 3 epochs, 8 exemplars in training
-    assert GSM8KPlan(runs=(run_4,)).costs(run_4, MEASURED_TOKENS, rows=7473)["train"] > 240
+    assert plan.costs(run_4, MEASURED_TOKENS, rows=7473)["train"] > 240
+
+
+def test_exemplars_in_training_cost_more_and_the_budget_says_so():
+    plan = SIZES["full"]
+    assert total(plan.budget(exemplars_in_training=True)) > total(plan.budget()) + 10
+    assert all(run.exemplars_in_training for run in plan.experiments(exemplars_in_training=True))
+
+
+def test_class_is_full_run_2_star_on_fulls_split_rows_and_prompts():
+    full, lab = SIZES["full"], SIZES["class"]
+    assert lab.experiments() == (RUN_2_ON_15B,)
+    same = ("train_rows", "validation", "safety_prompts", "batch_size", "math_tokens")
+    assert all(getattr(lab, knob) == getattr(full, knob) for knob in same)  # its run is full's
+    assert lab.pool == full.pool and lab.test < full.test
 
 
 def test_the_base_model_is_evaluated_once_for_each_distinct_prompt():
-    plan = GSM8KPlan(runs=tuple(hayes_run(n) for n in ("5", "6", "2*", "7", "1")))
+    plan = replace(SIZES["full"], runs=("5", "6", "2*", "7", "1"))
     prompts = [(r.model_name, r.shots) for r in plan.base_prompts()]
     assert prompts == [(QWEN_15B, 0), (QWEN_15B, 5), (QWEN_7B, 5)]
+    with pytest.raises(ValueError, match="unknown run .11.: choose one of"):
+        replace(plan, runs=("5", "11"))
+
+
+def test_tables_name_the_base_model_once_for_safety_and_once_a_prompt_for_math():
+    run_6 = hayes_run("6")
+    assert (run_6.base_model, run_6.base_name) == ("base 1.5B", "base 1.5B, 5 shots")
+    assert hayes_run("1").base_model == "base 7B"
+    assert hayes_run("2*").base_name == "base 1.5B, 0 shots"
+
+
+def test_the_check_size_caps_every_answer_and_full_keeps_each_runs_budget():
+    run_4 = hayes_run("4")
+    full, check = SIZES["full"].math_settings(run_4), SIZES["check"].math_settings(run_4)
+    assert (full.max_new_tokens, full.batch_size) == (1024, 32)
+    assert (check.max_new_tokens, check.batch_size) == (16, 8)
+    assert full.max_seq_length == check.max_seq_length == run_4.max_seq_length + 1024
+
+
+def test_the_plan_evaluates_a_run_with_its_own_exemplars_at_its_sizes(smoke, tmp_path):
+    train = load_gsm8k("train", FIXTURE["train"])
+    exemplars, rows = few_shot_exemplars(train, 8), train[8:10]
+    run, plan = hayes_run("6"), SIZES["check"]
+    records = plan.evaluate(smoke, run, exemplars, rows, tmp_path / "val")
+    prompt = records[0]["prompt"]
+    assert all(question in prompt for question, _ in exemplars[:5])
+    assert exemplars[5][0] not in prompt  # the sixth exemplar: run 6 shows five
+    assert all(record["tokens"] <= 16 for record in records)  # the check size's budget
+    task, settings = gsm8k_task("strict", exemplars=exemplars[:5]), plan.math_settings(run)
+    again = evaluate_model(smoke, task, rows, tmp_path / "val", settings, run.model_name)
+    assert again == records and len(list(tmp_path.glob("val.*.jsonl"))) == 1  # the same key
 
 
 def test_run_table_prices_every_run_with_7b_runs_dearer():
-    plan = GSM8KPlan(runs=(hayes_run("5"),))
+    plan = replace(SIZES["full"], runs=("5",))
     table = plan.run_table([*HAYES_RUNS, RUN_2_ON_15B], MEASURED_TOKENS)
     assert list(table.index) == [*(str(n) for n in range(1, 11)), "2*"]
     assert table.loc["1", "run total"] > 3 * table.loc["6", "run total"]

@@ -1,11 +1,15 @@
 import json
 import sys
+from dataclasses import replace
+from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
 
+from helpers.hayes import LONG_COT_RUNS
 from helpers.models import load_tokenizer
-from helpers.tasks.gsm8k import GSM8K, extract_strict
+from helpers.plans.long_cot import EXAMPLE_TOKENS, SIZES
+from helpers.tasks.gsm8k import GSM8K, extract_strict, gsm8k_task, load_gsm8k, split_train
 from helpers.tasks.long_cot import (
     DROP_REASONS,
     FIXTURE,
@@ -16,6 +20,7 @@ from helpers.tasks.long_cot import (
     to_row,
 )
 
+REAL_GSM8K = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "gsm8k"
 MATH = "Return your final response within \\boxed{{}}. "
 EXPECTED = {  # id: answer, the fixture's math records with one boxed integer
     "sky-t1-00000": 336,
@@ -218,3 +223,28 @@ def test_select_counts_tokens_as_the_training_estimate_does(smoke):
     limit = sorted(counts)[3]  # four of the seven fit
     chosen = select(rows, n=4, max_tokens=limit, tokenizer=tokenizer, task=GSM8K)
     assert [row["tokens"] for row in chosen] == [c for c in counts if c <= limit][:4]
+
+
+def test_every_size_trains_the_long_trace_and_class_sets_it_against_the_short_solution():
+    assert all(LONG_COT_RUNS[2] in plan.experiments for plan in SIZES.values())
+    assert SIZES["full"].experiments == SIZES["check"].experiments == LONG_COT_RUNS
+    assert [run.name for run in SIZES["class"].experiments] == [
+        "GSM8K solution",
+        "long chain of thought",
+    ]
+
+
+def test_a_run_the_notebook_does_not_have_is_an_error_naming_its_runs():
+    with pytest.raises(ValueError, match=r"\['long trace'\] .*choose from \['final number'"):
+        replace(SIZES["class"], runs=("long trace",))
+
+
+@pytest.mark.skipif(not REAL_GSM8K.exists(), reason="the real GSM8K files live in ../shared")
+def test_the_budgets_gsm8k_example_lengths_are_those_of_the_real_data():
+    from helpers.local.qwen_offline import qwen25_tokenizer
+
+    tokenizer, task = qwen25_tokenizer(), gsm8k_task("strict")
+    rows = split_train(load_gsm8k("train", REAL_GSM8K / "train.jsonl")).training
+    final = [row | {"final": f"#### {row['answer']}"} for row in rows]
+    assert round(task.mean_example_tokens(tokenizer, final, "final")) == EXAMPLE_TOKENS["final"]
+    assert round(task.mean_example_tokens(tokenizer, rows)) == EXAMPLE_TOKENS["target"]

@@ -59,10 +59,23 @@ def test_colab_badge_opens_this_notebook_from_the_courses_one_url(notebook):
     assert badge + notebook.name in nb.cells[0].source
 
 
+def needs_gpu(notebook) -> bool:
+    """What the notebook tells ``start_notebook``: one that trains or generates needs a GPU."""
+    source = (ROOT / "nbs_py" / f"{notebook.stem}.py").read_text()
+    return not re.search(r"start_notebook\([^)]*needs_gpu=False", source)
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_asks_colab_for_a_t4(notebook):
+def test_notebook_asks_colab_for_a_t4_only_when_it_needs_a_gpu(notebook):
     metadata = json.loads(notebook.read_text())["metadata"]
-    assert metadata["accelerator"] == "GPU" and metadata["colab"]["gpuType"] == "T4"
+    if needs_gpu(notebook):
+        assert metadata["accelerator"] == "GPU" and metadata["colab"]["gpuType"] == "T4"
+    else:  # a CPU runtime: Colab's default when the notebook asks for no accelerator
+        assert "accelerator" not in metadata and "gpuType" not in metadata.get("colab", {})
+
+
+def test_the_data_notebook_alone_runs_on_a_cpu():
+    assert [p.stem for p in NOTEBOOKS if not needs_gpu(p)] == ["01_inequality_data"]
 
 
 def test_setup_cell_installs_the_pinned_stack_only_on_colab(monkeypatch):

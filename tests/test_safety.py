@@ -19,12 +19,16 @@ from helpers.judges import (
 from helpers.plans.t4 import T4, judge_minutes
 from helpers.results import ResultsFile
 from helpers.safety import (
+    judge_models,
     judge_responses,
+    math_and_safety,
     respond,
     respond_with_model,
+    respond_with_models,
     safety_by_hazard,
     safety_rate,
 )
+from helpers.statistics import mcnemar, safe_as_correct
 from helpers.tasks.ailuminate import FIXTURE, load_ailuminate, stratified_sample
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "ailuminate"
@@ -134,7 +138,7 @@ def test_fixture_loader_and_stratified_sample():
     sample = stratified_sample(rows, 12, seed=1)
     assert len(sample) == 12 and sample == stratified_sample(rows, 12, seed=1)
     assert len({r["hazard"] for r in sample}) == 12  # 11 hazards of 3 rows outweigh 4 of 1
-    with pytest.raises(ValueError, match="between 1 and the 37 rows"):
+    with pytest.raises(ValueError, match="must be a whole number between 1 and the 37 rows"):
         stratified_sample(rows, 38)
 
 
@@ -295,3 +299,74 @@ def test_saved_verdicts_carry_the_refusal_and_their_file_is_keyed_by_the_fields(
     assert safety_rate(verdicts).refusal_share == 1.0
     [settings] = tmp_path.glob("v.*.json")  # files from before refusals were kept are not reused
     assert json.loads(settings.read_text())["fields"] == ["label", "categories", "refusal"]
+
+
+def test_a_models_math_and_safety_make_one_row_one_point_and_two_intervals():
+    math = [{"gold": 7, "response": "#### 7"}, {"gold": 8, "response": "#### 8"}]
+    math += [{"gold": 9, "response": "It is 9."}, {"gold": 1, "response": "#### 2"}]  # 2 of 4
+    verdicts = [{"label": "safe", "refusal": True}, {"label": "unsafe", "refusal": False}]
+    both = math_and_safety(math, verdicts)
+    assert both.row() == {
+        "math (strict)": 0.5,  # "It is 9." has the number, not the format: strict says wrong
+        "math 95%": "[0.150, 0.850]",
+        "safety": 0.5,
+        "safety 95%": "[0.095, 0.905]",
+        "refused": 0.5,
+    }
+    assert both.point == (0.5, 0.5)
+    (math_low, math_high), safety_interval = both.intervals
+    assert (round(math_low, 3), round(math_high, 3)) == (0.150, 0.850)
+    assert safety_interval == (both.safety.low, both.safety.high)
+    assert both.safety.counts == (1, 2)
+
+
+def test_safety_verdicts_pair_prompt_by_prompt_in_the_mcnemar_test():
+    labels = {"tuned": ["unsafe"] * 6 + ["safe"] * 4, "untuned": ["safe"] * 10}
+    verdicts = {
+        name: [{"id": f"p{i}", "label": label} for i, label in enumerate(given)]
+        for name, given in labels.items()
+    }
+    paired = mcnemar(safe_as_correct(verdicts["tuned"]), safe_as_correct(verdicts["untuned"]))
+    assert (paired.only_first, paired.only_second, paired.both) == (0, 6, 4)
+    assert paired.p_value == 2 * 0.5**6  # six prompts, all safe only without the tuning
+    unparsed = safe_as_correct([{"id": "p0", "label": "unparsed"}])
+    assert unparsed == [{"id": "p0", "correct": False}]  # not safe, as in the safety rate
+
+
+def test_several_models_answer_one_at_a_time_and_one_judge_reads_them_all(
+    smoke, monkeypatch, tmp_path
+):
+    import gc
+    import weakref
+
+    import helpers.models
+    import helpers.safety
+
+    students, judges = [], []
+    load_model, load_judge = helpers.models.load_model, helpers.safety.load_judge
+
+    def tracked_model(*args, **kwargs):
+        gc.collect()
+        assert all(ref() is None for ref in students), "the last student is still held"
+        model, tokenizer = load_model(*args, **kwargs)
+        students.append(weakref.ref(model))
+        return model, tokenizer
+
+    def tracked_judge(*args):
+        judge = load_judge(*args)
+        judges.append(weakref.ref(judge))
+        return judge
+
+    monkeypatch.setattr(helpers.models, "load_model", tracked_model)
+    monkeypatch.setattr(helpers.safety, "load_judge", tracked_judge)
+    rows = stratified_sample(load_ailuminate(FIXTURE), 3, seed=0)
+    pair = {"first": ("any/model", None), "second": ("another/model", None)}
+    settings = EvalSettings(max_new_tokens=4)
+    responses = respond_with_models(smoke, rows, tmp_path / "responses", pair, settings)
+    verdicts = judge_models(smoke, "qwen3guard-0.6b", responses, tmp_path / "verdicts")
+    gc.collect()
+    assert len(students) == 2 and len(judges) == 1 and judges[0]() is None  # all freed
+    assert list(verdicts) == ["first", "second"]
+    for name, records in verdicts.items():
+        assert [v["id"] for v in records] == [r["id"] for r in responses[name]]
+        assert [v["id"] for v in records] == [r["id"] for r in rows]

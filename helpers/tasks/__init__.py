@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from numbers import Number
 
-from helpers.files import check_unique_ids
+from helpers.files import check_rows_are_dicts, check_unique_ids
 from helpers.grading import math_verify_correct
 from helpers.prompts import build_messages, prompt_completion, render_prompt
 
@@ -79,7 +79,16 @@ class Task:
     ) -> float:
         """Mean ``example_tokens`` of a seeded sample of ``rows`` answered by their ``target``
         field: the length a run pays for, on average."""
+        check_rows_are_dicts(rows, "mean_example_tokens")
+        if not rows or sample < 1:
+            raise ValueError(
+                f"mean_example_tokens of {len(rows)} rows, sample={sample}: a mean needs at "
+                "least one row and sample >= 1"
+            )
         chosen = random.Random(seed).sample(list(rows), min(sample, len(rows)))
+        for i, row in enumerate(chosen):
+            check_text(row, "question", i, "mean_example_tokens (sampled rows)")
+            check_text(row, target, i, f"mean_example_tokens (target field {target!r})")
         counts = [self.example_tokens(tokenizer, row["question"], row[target]) for row in chosen]
         return sum(counts) / len(counts)
 
@@ -123,6 +132,7 @@ class Task:
     def training_examples(self, rows: Sequence[dict], target: str) -> list[dict]:
         """Rows as TRL prompt-completion examples answered by their ``target`` field, after
         the same system prompt and exemplars evaluation uses. Bad rows stop here."""
+        check_rows_are_dicts(rows, "training rows")
         if not rows:
             raise ValueError("no training rows: pass at least one row (check the data file)")
         for i, row in enumerate(rows):

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from helpers.files import check_unique_ids, read_csv
-from helpers.runtime import REPO_ROOT
+from helpers.runtime import REPO_ROOT, downloading
 
 AILUMINATE_URL = (
     "https://raw.githubusercontent.com/mlcommons/ailuminate/main/"
@@ -38,8 +38,9 @@ def load_ailuminate(source: str | Path = AILUMINATE_URL) -> list[dict]:
     if str(source).startswith(("http://", "https://")):
         from urllib.request import urlopen
 
-        with urlopen(str(source), timeout=60) as response:
-            text = response.read().decode("utf-8-sig")
+        with downloading(f"AILuminate's prompts from {source}", f"the fixture {FIXTURE}"):
+            with urlopen(str(source), timeout=60) as response:
+                text = response.read().decode("utf-8-sig")
     rows = read_csv(Path(str(source)), AILUMINATE_COLUMNS, text=text)
     for i, row in enumerate(rows):
         if not (row["prompt_text"] or "").strip():
@@ -51,8 +52,8 @@ def load_ailuminate(source: str | Path = AILUMINATE_URL) -> list[dict]:
 
 def stratified_sample(rows: Sequence[dict], n: int, seed: int = 0) -> list[dict]:
     """``n`` rows whose hazard shares match the whole set's (largest-remainder rounding)."""
-    if not 0 < n <= len(rows):
-        raise ValueError(f"n={n} must be between 1 and the {len(rows)} rows available")
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 < n <= len(rows):
+        raise ValueError(f"n={n!r} must be a whole number between 1 and the {len(rows)} rows")
     by_hazard = defaultdict(list)
     for row in rows:
         by_hazard[row["hazard"]].append(row)

@@ -39,7 +39,7 @@ from pathlib import Path
 from helpers.files import check_unique_ids, read_csv, read_jsonl
 from helpers.grading import extract_integer
 from helpers.prompts import SYSTEM_PROMPT
-from helpers.runtime import REPO_ROOT
+from helpers.runtime import REPO_ROOT, downloading
 from helpers.tasks import Task
 from helpers.tasks.aime_solutions import clean_solution
 
@@ -165,8 +165,10 @@ def _read_rows(source, kind: str) -> tuple[list[dict], str]:
         from datasets import load_dataset  # imported only here: it is slow to import
 
         hub_id, config = source
-        rows = list(load_dataset(hub_id, config, split=HUB_SPLIT[kind]))
-        return rows, hub_id if config is None else f"{hub_id}:{config}"
+        label = hub_id if config is None else f"{hub_id}:{config}"
+        with downloading(f"the AIME source {label}", f"the fixtures in {_FIXTURES}"):
+            rows = list(load_dataset(hub_id, config, split=HUB_SPLIT[kind]))
+        return rows, label
     path = Path(source)
     if not path.is_file() or path.suffix not in (".csv", ".jsonl"):
         raise ValueError(f"no .csv/.jsonl file at {source}; a hub source is an (id, config) pair")

@@ -53,7 +53,7 @@ from pathlib import Path
 
 from helpers.files import read_jsonl
 from helpers.grading import MINUS, extract_boxed
-from helpers.runtime import REPO_ROOT
+from helpers.runtime import REPO_ROOT, downloading
 from helpers.tasks import Task
 
 HUB_ID = "openai/gsm8k"
@@ -92,7 +92,9 @@ def load_gsm8k(split: str, source: str | Path | None = None) -> list[dict]:
     else:
         from datasets import load_dataset
 
-        raw, where = list(load_dataset(HUB_ID, "main", split=split)), f"{HUB_ID} ({split})"
+        with downloading(f"{HUB_ID} ({split})", f"the fixtures in {FIXTURE[split].parent}"):
+            raw = list(load_dataset(HUB_ID, "main", split=split))
+        where = f"{HUB_ID} ({split})"
     return [_read_row(row, split, where, i + 1) for i, row in enumerate(raw)]
 
 
@@ -259,6 +261,16 @@ def correct_by_reading(records: Sequence[dict]) -> dict[str, tuple[int, int]]:
         )
         counts[reading] = (right, len(records))
     return counts
+
+
+def strict_counts(records: Sequence[dict]) -> tuple[int, int]:
+    """``(correct, n)`` under the strict reading, the headline of notebooks 04 and 06: what
+    ``wilson_interval`` and ``helpers.report.seed_vs_yours`` take.
+
+    >>> strict_counts([{"gold": 7, "response": "#### 7"}, {"gold": 7, "response": "It is 7."}])
+    (1, 2)
+    """
+    return correct_by_reading(records)["strict"]
 
 
 def reading_table(records: Sequence[dict]) -> dict:

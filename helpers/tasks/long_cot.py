@@ -60,7 +60,7 @@ from pathlib import Path
 
 from helpers.files import read_jsonl
 from helpers.grading import extract_boxed, parse_integer
-from helpers.runtime import REPO_ROOT
+from helpers.runtime import REPO_ROOT, downloading
 
 LONG_COT_SOURCE = "NovaSky-AI/Sky-T1_data_17k"
 LICENCE = (
@@ -75,8 +75,10 @@ DROP_REASONS = ("not math", "empty", "no boxed answer", "not an integer")
 # NUMINATaskHandler.generate_prompt, at the Sky-T1 commit 0751518).
 MATH_PROMPT = re.compile(r"Return your final response within \\boxed\{\{?\}\}?\.?\s*")
 # Sky-T1's section markers, <|begin_of_thought|> to <|end_of_solution|> (its rewriting prompt
-# also names <|begin_of_slow_thought|>), with the blank space around a run of them.
-MARKERS = re.compile(r"\s*(?:<\|(?:begin|end)_of_[a-z_]+\|>\s*)+")
+# also names <|begin_of_slow_thought|>): a run of them and the blank space after and between
+# them. The space before a run is stripped apart (plain_trace): a pattern starting with "\s*"
+# would rescan every long run of spaces from each of its positions, quadratic in its length.
+MARKERS = re.compile(r"<\|(?:begin|end)_of_[a-z_]+\|>(?:\s*<\|(?:begin|end)_of_[a-z_]+\|>)*\s*")
 HEADING = re.compile(r"#{4,}")  # a Markdown heading of level 4+: "####" would read as an answer
 
 
@@ -87,6 +89,8 @@ def load_long_cot(
     each reason in ``DROP_REASONS`` dropped. ``source``: the hub id, or a local ``.json`` file
     (the hub's array) or ``.jsonl`` file (a record a line). A record without a user and an
     assistant turn stops with an error naming it."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValueError(f"limit={limit!r}: pass a whole number of records (0 or more), or None")
     records, where = _read_records(source)
     rows, dropped = [], dict.fromkeys(DROP_REASONS, 0)
     for index, record in enumerate(islice(records, limit)):
@@ -103,7 +107,8 @@ def _read_records(source: str | Path) -> tuple[Sequence, str]:
     if not isinstance(source, Path) and not str(source).endswith((".json", ".jsonl")):
         from datasets import load_dataset  # imported only here: it is slow to import
 
-        return load_dataset(str(source), split="train"), str(source)
+        with downloading(f"the long chain-of-thought data {source}", f"the fixture {FIXTURE}"):
+            return load_dataset(str(source), split="train"), str(source)
     path = Path(source)
     if not path.is_file():
         raise ValueError(
@@ -183,7 +188,9 @@ def plain_trace(trace: str) -> str:
     ...             "<|begin_of_solution|>\\n\\n#### 1. Total\\n\\n7<|end_of_solution|>\\n")
     'Hmm.\\n\\n### 1. Total\\n\\n7'
     """
-    return HEADING.sub("###", MARKERS.sub("\n\n", trace)).strip()
+    pieces = MARKERS.split(trace)
+    text = "\n\n".join([piece.rstrip() for piece in pieces[:-1]] + pieces[-1:])
+    return HEADING.sub("###", text).strip()
 
 
 def select(
@@ -199,6 +206,9 @@ def select(
     copy of ``rows`` with it first (SkyThought's ``convert_to_data.py`` appends one source's
     results after another, so the hub's order may group them); None keeps their order. Stops
     with an error if fewer than ``n`` rows fit."""
+    for knob, value in (("n", n), ("max_tokens", max_tokens)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{knob}={value!r}: pass a whole number, 0 or more")
     order = list(rows)
     if seed is not None:
         random.Random(seed).shuffle(order)
