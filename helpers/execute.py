@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import subprocess
 import sys
 import time
@@ -170,21 +171,28 @@ def chains(paths: list[Path]) -> list[list[Path]]:
 
 
 def _check_at_once(groups: list[list[Path]], out_dir: Path, jobs: int, finished) -> None:
-    """Each group in its own process (and so its own kernels), up to ``jobs`` at once."""
+    """Each group in its own process (and so its own kernels), up to ``jobs`` at once; each
+    notebook's entry reaches ``finished`` as soon as that notebook ends."""
     spawn = get_context("spawn")  # a fresh interpreter: no CUDA or threads inherited
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
-        runs = [pool.submit(_check_group, group, out_dir, n) for n, group in enumerate(groups)]
+    with spawn.Manager() as manager, ProcessPoolExecutor(jobs, mp_context=spawn) as pool:
+        entries = manager.Queue()
+        runs = [pool.submit(_check_group, g, out_dir, n, entries) for n, g in enumerate(groups)]
+        while not all(run.done() for run in runs) or not entries.empty():
+            try:
+                finished(entries.get(timeout=0.5))
+            except queue.Empty:
+                pass
         for run in runs:
-            for entry in run.result():
-                finished(entry)
+            run.result()  # a worker's own error, if any, surfaces here
 
 
-def _check_group(group: list[Path], out_dir: Path, number: int) -> list[dict]:
+def _check_group(group: list[Path], out_dir: Path, number: int, entries) -> None:
     """One worker's notebooks, in order, with an Unsloth compile folder of its own (two
     kernels writing the same generated file at once could read it half written)."""
     if COMPILE_LOCATION not in os.environ:
         os.environ[COMPILE_LOCATION] = str(out_dir / f"unsloth_compiled_cache_{number}")
-    return [_checked(path, out_dir) for path in group]
+    for path in group:
+        entries.put(_checked(path, out_dir))
 
 
 def _checked(path: Path, out_dir: Path) -> dict:

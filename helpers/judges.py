@@ -12,12 +12,13 @@ of refusals says how a safety rate was earned (``helpers.safety``).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from helpers.evaluation import generate
-from helpers.models import load_model, model_source, require_gpu
+from helpers.models import JUDGE_PATH_ENV, MODEL_PATH_ENV, load_model, model_source, require_gpu
 from helpers.plans.t4 import T4
 from helpers.prompts import ensure_pad_token
 from helpers.runtime import Profile, supports_bf16
@@ -289,6 +290,23 @@ class Judge:
         return [self.spec.parse(gen.text) for gen in generations]
 
 
+def refuse_unsloth_forward(model, env: str = MODEL_PATH_ENV) -> None:
+    """Stop, naming the fix, when ``model``'s class runs Unsloth's forward: Unsloth rewrites
+    the class of each architecture it loads (Qwen2's, for the math model), and a model of that
+    class loaded by transformers lacks what that forward needs (``max_seq_length``, its
+    caches): generation would fail deep inside Unsloth. On Colab the judges are other
+    architectures (Qwen3, Llama); offline, a math-shaped stand-in as judge would hit this."""
+    forward = type(model).forward
+    if getattr(forward, "__module__", "").startswith("unsloth"):
+        raise RuntimeError(
+            f"the judge is a {type(model).__name__}, a class Unsloth rewrote when it loaded the "
+            f"math model ({forward.__module__}), so transformers cannot generate with it; it came "
+            f"from {env}: give the judge a model of its own architecture with "
+            f"{JUDGE_PATH_ENV}=DIR (`python benchmarks/gpu/make_random_model.py DIR --shape "
+            "qwen3guard-0.6b` writes one)"
+        )
+
+
 def load_judge(profile: Profile, name: str = DEFAULT_JUDGE) -> Judge:
     """The named guard model, with the batch that fits this GPU (``GuardSpec.batch_size``); on
     smoke, the tiny local model stands in (its verdicts are meaningless: it exercises rendering,
@@ -306,13 +324,16 @@ def load_judge(profile: Profile, name: str = DEFAULT_JUDGE) -> Judge:
     require_gpu()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    source = model_source(profile, spec.model_id)  # or the offline folder
+    # offline: the judge's own folder, else the one every model loads from
+    env = JUDGE_PATH_ENV if os.environ.get(JUDGE_PATH_ENV) else MODEL_PATH_ENV
+    source = model_source(profile, spec.model_id, env)
     token = require_token(spec.model_id) if spec.gated and source == spec.model_id else None
     bf16, gpu_gib = supports_bf16(), gpu_memory_gib()
     batch = spec.batch_size(gpu_gib, bf16=bf16)  # before loading: a judge too big stops here
     options = judge_load_options(spec, bf16)
     tokenizer = ensure_pad_token(AutoTokenizer.from_pretrained(source, token=token))
     model = AutoModelForCausalLM.from_pretrained(source, device_map="cuda", token=token, **options)
+    refuse_unsloth_forward(model, env)
     estimate = spec.memory_gib(batch, TOKENS_PER_PAIR, bf16)
     print(f"{spec.model_id}: batches of {batch}, ~{estimate:.1f} of {gpu_gib:.1f} GiB (estimate)")
     return Judge(model.eval(), tokenizer, spec, batch)

@@ -35,6 +35,7 @@ from helpers.runtime import Profile, supports_bf16
 
 MATH_MODEL = "unsloth/Qwen2.5-Math-1.5B"  # the seed's model (Ely, Part I and II)
 MODEL_PATH_ENV = "CURRICULUM_MODEL_PATH"
+JUDGE_PATH_ENV = "CURRICULUM_JUDGE_PATH"  # the guard model's offline folder (else MODEL_PATH's)
 NO_GPU = (
     "Unsloth needs a CUDA GPU, and this machine has none. On Colab: Runtime → Change runtime "
     "type → T4 GPU. On a CPU machine: set CURRICULUM_PROFILE=smoke (a tiny local model)."
@@ -58,18 +59,18 @@ def lora_parameter_counts(config, lora: LoraSettings) -> tuple[int, int]:
     return trainable, base
 
 
-def model_source(profile: Profile, model_name: str = MATH_MODEL) -> str:
+def model_source(profile: Profile, model_name: str = MATH_MODEL, env: str = MODEL_PATH_ENV) -> str:
     """Where ``model_name`` loads from: the local CPU model on smoke; on colab the hub id, or
-    the folder in ``$CURRICULUM_MODEL_PATH`` when it is set."""
+    the folder in ``$CURRICULUM_MODEL_PATH`` (``env``) when it is set."""
     if profile.is_smoke:
         return str(cpu_model_path(profile))
-    folder = os.environ.get(MODEL_PATH_ENV)
+    folder = os.environ.get(env)
     if not folder:
         return model_name
     if not (Path(folder) / "config.json").is_file():
         what = "holds no config.json" if Path(folder).is_dir() else "is not a folder"
         raise ValueError(
-            f"{MODEL_PATH_ENV}={folder} {what}, so it is no model: point it at a model folder "
+            f"{env}={folder} {what}, so it is no model: point it at a model folder "
             "(benchmarks/gpu/make_random_model.py OUT_DIR writes one), or unset it to load "
             f"{model_name} from the hub"
         )

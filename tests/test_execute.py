@@ -88,3 +88,28 @@ def test_jobs_without_a_size_is_an_error(capsys):
     with pytest.raises(SystemExit):
         main(["--jobs", "2"])
     assert "--jobs goes with --size" in capsys.readouterr().err
+
+
+def test_with_jobs_a_notebook_is_reported_when_it_ends_not_when_its_worker_does(tmp_path):
+    """A run stopped part way (a time limit) keeps every notebook that had ended: here the
+    quick one ends first, and the file already holds it while the slow one still runs."""
+    import threading
+    import time
+
+    written = tmp_path / "check.json"
+    slow = notebook(tmp_path / "a.ipynb", "import time\ntime.sleep(8)")
+    quick = notebook(tmp_path / "b.ipynb", "x = 1")
+    seen = []
+
+    def watch():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not seen:
+            if written.exists() and '"b.ipynb"' in written.read_text():
+                seen.append('"a.ipynb"' in written.read_text())
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    check("check", [slow, quick], tmp_path / "out", jobs=2, written=written)
+    watcher.join()
+    assert seen == [False]  # b's entry was written while a still ran

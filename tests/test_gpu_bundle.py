@@ -302,3 +302,47 @@ def test_the_slimmed_unsloth_imports_on_a_cpu_and_builds_its_sft_trainer(gpu_bun
     assert report["trainer"] == "UnslothSFTTrainer"
     assert report["studio"] == []
     assert Path(report["library"]).name == "libbitsandbytes_cpu.so"
+
+
+def test_the_gpu_record_keeps_finished_stopped_and_logged_notebooks(tmp_path):
+    """benchmarks/gpu/record.py: check.json's notebooks, those only the log saw end (with the
+    failing cell), those a time limit stopped (their last cell run), and the slow cells."""
+    import io
+    import tarfile
+
+    import nbformat
+
+    from benchmarks.gpu.record import record
+
+    def stamped(seconds):
+        cell = nbformat.v4.new_code_cell("train()\nmore()")
+        start = "2026-12-04T16:18:00.000000Z"
+        end = f"2026-12-04T16:18:{seconds:02d}.500000Z"
+        cell.metadata["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
+        return cell
+
+    check = {"size": "check", "gpu": "H200", "notebooks": [{"notebook": "a.ipynb", "passed": True}]}
+    (tmp_path / "check.json").write_text(json.dumps(check))
+    log = "== install                  ok          4 s\nb.ipynb: FAILED in 30.5 s\n"
+    (tmp_path / "check.log").write_text(log)
+    (tmp_path / "failing_cells.txt").write_text("== b.ipynb, cell 1: KeyError: 'x'\nsource\n")
+    stopped = nbformat.v4.new_notebook(
+        cells=[stamped(1), stamped(9), nbformat.v4.new_code_cell("x")]
+    )
+    with tarfile.open(tmp_path / "executed.tar.gz", "w:gz") as tar:
+        data = nbformat.writes(stopped).encode()
+        info = tarfile.TarInfo("c.ipynb")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    made = record(tmp_path, "a test")
+    assert made["steps"] == [{"step": "install", "result": "ok", "seconds": 4}]
+    a, b, c = made["notebooks"]
+    assert a == {"notebook": "a.ipynb", "passed": True}
+    assert (b["passed"], b["seconds"], b["failed_cell"], b["error"]) == (
+        False,
+        30.5,
+        1,
+        "KeyError: 'x'",
+    )
+    assert (c["passed"], c["stopped"], c["last_cell_run"], c["cells"]) == (None, "time limit", 1, 3)
+    assert c["slow_cells"] == [{"cell": 1, "seconds": 9.5, "first_line": "train()"}]

@@ -154,3 +154,35 @@ def test_random_model_folder_loads_with_the_real_config_apart_from_layers(tokeni
     inputs = folder_tokenizer(render_prompt(folder_tokenizer, "What is 12+7?"), return_tensors="pt")
     assert model(**inputs).logits.shape == (1, inputs.input_ids.shape[1], 151936)
     assert [path.name for path in tmp_path.iterdir()] == ["qwen"]  # no scratch folder left
+
+
+def test_the_judge_shape_is_qwen3_0_6b_as_the_judges_table_lists_it():
+    from helpers.judges import JUDGES
+    from helpers.local.qwen_offline import QWEN3_06B_CONFIG
+
+    with torch.device("meta"):
+        config = AutoConfig.for_model("qwen3", **QWEN3_06B_CONFIG)
+        model = AutoModelForCausalLM.from_config(config)
+    total = sum(p.numel() for p in model.parameters())
+    assert type(model).__name__ == "Qwen3ForCausalLM"  # not the math model's class
+    assert round(total / 1e9, 2) == 0.6 == JUDGES["qwen3guard-0.6b"].billions  # model card
+    spec = JUDGES["qwen3guard-0.6b"]
+    shapes = (spec.layers, spec.kv_heads, spec.head_dim, spec.hidden, spec.intermediate)
+    assert shapes == (
+        config.num_hidden_layers,
+        config.num_key_value_heads,
+        config.head_dim,
+        config.hidden_size,
+        config.intermediate_size,
+    )
+
+
+def test_a_random_judge_folder_is_a_qwen3_and_an_unknown_shape_is_an_error(tokenizer, tmp_path):
+    folder = write_random_model(
+        tmp_path / "judge", num_hidden_layers=1, tokenizer=tokenizer, shape="qwen3guard-0.6b"
+    )
+    model = AutoModelForCausalLM.from_pretrained(folder)
+    assert type(model).__name__ == "Qwen3ForCausalLM"
+    assert model.generation_config.eos_token_id == 151645  # <|im_end|>
+    with pytest.raises(ValueError, match="shape='qwen3': choose one of 'qwen2.5-math-1.5b'"):
+        write_random_model(tmp_path / "other", num_hidden_layers=1, shape="qwen3")

@@ -370,3 +370,20 @@ def test_several_models_answer_one_at_a_time_and_one_judge_reads_them_all(
     for name, records in verdicts.items():
         assert [v["id"] for v in records] == [r["id"] for r in responses[name]]
         assert [v["id"] for v in records] == [r["id"] for r in rows]
+
+
+def test_a_judge_whose_class_unsloth_rewrote_stops_naming_the_judge_folder():
+    """Offline, a math-shaped stand-in as judge is a Qwen2, whose forward Unsloth replaced
+    when it loaded the math model; that forward fails deep inside Unsloth (seen on a GPU)."""
+    from helpers.judges import refuse_unsloth_forward
+
+    def forward(self, *args, **kwargs):
+        raise AssertionError("never called")
+
+    forward.__module__ = "unsloth.models.llama"
+    patched = type("Qwen2ForCausalLM", (), {"forward": forward})()
+    with pytest.raises(RuntimeError, match="CURRICULUM_JUDGE_PATH=DIR") as raised:
+        refuse_unsloth_forward(patched)
+    assert "a Qwen2ForCausalLM, a class Unsloth rewrote" in str(raised.value)
+    assert "--shape qwen3guard-0.6b" in str(raised.value)
+    refuse_unsloth_forward(type("Qwen3ForCausalLM", (), {"forward": lambda self: None})())

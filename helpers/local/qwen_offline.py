@@ -96,6 +96,37 @@ QWEN25_MATH_15B_CONFIG = dict(
     vocab_size=151936,  # BPE + added tokens, padded to a multiple of 128 for the GPU
 )
 MAX_NEW_TOKENS = 2048  # generation_config.json of Qwen2.5-Math-1.5B and its fine-tunes
+# Qwen3-0.6B's config.json (huggingface.co/Qwen/Qwen3-0.6B), which Qwen3Guard-Gen-0.6B, the
+# course's default judge, fine-tunes: the same shapes as helpers.judges.JUDGES lists for it.
+QWEN3_06B_CONFIG = dict(
+    attention_bias=False,
+    attention_dropout=0.0,
+    bos_token_id=151643,
+    eos_token_id=151645,  # an instruction model: an answer ends at <|im_end|>
+    head_dim=128,
+    hidden_act="silu",
+    hidden_size=1024,
+    initializer_range=0.02,
+    intermediate_size=3072,
+    max_position_embeddings=40960,
+    max_window_layers=28,
+    num_attention_heads=16,
+    num_hidden_layers=28,
+    num_key_value_heads=8,
+    rms_norm_eps=1e-06,
+    rope_theta=1000000,
+    sliding_window=None,
+    tie_word_embeddings=True,
+    dtype="bfloat16",
+    use_cache=True,
+    use_sliding_window=False,
+    vocab_size=151936,
+)
+# What make_random_model.py --shape writes: the math model, or the default judge's shape.
+SHAPES = {
+    "qwen2.5-math-1.5b": ("qwen2", QWEN25_MATH_15B_CONFIG),
+    "qwen3guard-0.6b": ("qwen3", QWEN3_06B_CONFIG),
+}
 
 # Qwen2.5-Math's chat template: Qwen2.5's, with the Math models' CoT instruction as the default
 # system prompt. Verbatim as Qwen/Qwen2.5-Math-1.5B's tokenizer prints it (saved in the public
@@ -211,16 +242,25 @@ def qwen25_math_config(num_hidden_layers: int = 28) -> Qwen2Config:
     return Qwen2Config(**{**QWEN25_MATH_15B_CONFIG, "num_hidden_layers": num_hidden_layers})
 
 
-def random_qwen25_math(
-    dtype: torch.dtype | None = None, num_hidden_layers: int = 28, seed: int = 0
+def random_model(
+    dtype: torch.dtype | None = None,
+    num_hidden_layers: int = 28,
+    seed: int = 0,
+    shape: str = "qwen2.5-math-1.5b",
 ) -> Qwen2ForCausalLM:
     """The model with random weights (std 0.02, as at the start of pre-training), initialised
     directly in ``dtype`` (default bfloat16: 3.1 GB instead of 6.2 GB in float32) on the CPU, so
-    a seed gives the same weights on any machine (same torch). About 20 s for 28 layers here."""
+    a seed gives the same weights on any machine (same torch). About 20 s for 28 layers here.
+    ``shape="qwen3guard-0.6b"``: the default judge's shape instead (a Qwen3 model, 1.2 GB)."""
     import torch
-    from transformers import AutoModelForCausalLM, GenerationConfig
+    from transformers import AutoConfig, AutoModelForCausalLM, GenerationConfig
 
-    config = qwen25_math_config(num_hidden_layers)
+    if shape not in SHAPES:
+        raise ValueError(f"shape={shape!r}: choose one of {', '.join(map(repr, SHAPES))}")
+    model_type, settings = SHAPES[shape]
+    config = AutoConfig.for_model(
+        model_type, **{**settings, "num_hidden_layers": num_hidden_layers}
+    )
     torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_config(config, dtype=dtype or torch.bfloat16)
     model.generation_config = GenerationConfig(
@@ -238,6 +278,7 @@ def write_random_model(
     num_hidden_layers: int = 28,
     seed: int = 0,
     tokenizer: Qwen2Tokenizer | None = None,
+    shape: str = "qwen2.5-math-1.5b",
 ) -> Path:
     """Write a loadable model folder (config, safetensors weights, generation config, tokenizer)
     to ``path``, atomically: it is written beside ``path`` and renamed when complete, so a
@@ -248,7 +289,7 @@ def write_random_model(
         raise FileExistsError(f"{path} exists: remove it, or point CURRICULUM_MODEL_PATH at it")
     scratch = path.with_name(f"{path.name}.writing-{os.getpid()}")
     try:
-        random_qwen25_math(dtype, num_hidden_layers, seed).save_pretrained(scratch)
+        random_model(dtype, num_hidden_layers, seed, shape).save_pretrained(scratch)
         (tokenizer or qwen25_tokenizer()).save_pretrained(scratch)
         scratch.replace(path)
     finally:
