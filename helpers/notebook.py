@@ -1,7 +1,11 @@
 """A notebook's second cell: the profile, the GPU and the library versions printed, Unsloth
-imported first, the seed set and the run folder made.
+imported first, the seed set and the run folder made; and the exercises' solution cells, which
+run only when asked.
 
     profile, RUN = start_notebook("02_sft_models_abc")
+    SHOW_SOLUTIONS = solutions_shown(SHOW_SOLUTIONS, PLAN)   # in the sizes section
+    if solution(1, SHOW_SOLUTIONS):                          # first line of a solution cell
+        ...
 """
 
 from __future__ import annotations
@@ -57,3 +61,26 @@ def show_whole_cells() -> None:
 
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.width", 160)
+
+
+def solutions_shown(asked: bool, plan) -> bool:
+    """The notebook's ``SHOW_SOLUTIONS`` as its solution cells use it. Solutions run only when
+    asked, so Run all prints no answer under "predict first" (Colab's form hides a solution's
+    code, not its output) and spends no time on them; the check size runs every cell, so CI
+    and the runtime check run them too."""
+    if not isinstance(asked, bool):
+        raise TypeError(f"SHOW_SOLUTIONS={asked!r}: write True or False")
+    if asked or plan.size != "check":
+        return asked
+    print("SIZE='check' runs every cell, the exercises' solutions too")
+    return True
+
+
+def solution(number: int, shown: bool) -> bool:
+    """Whether exercise ``number``'s solution cell runs; when not, the cell says how to run it."""
+    if not shown:
+        print(
+            f"Exercise {number}: try it first. Its solution runs when SHOW_SOLUTIONS = True "
+            "(in the sizes section; run that cell, then this one)."
+        )
+    return shown

@@ -181,3 +181,19 @@ def test_after_the_second_cell_tables_show_every_cell_whole(monkeypatch, tmp_pat
     finally:
         pd.reset_option("display.max_colwidth")
         pd.reset_option("display.width")
+
+
+def test_solutions_run_when_asked_or_at_the_check_size_and_say_how_otherwise(capsys):
+    from types import SimpleNamespace
+
+    from helpers.notebook import solution, solutions_shown
+
+    full, check = SimpleNamespace(size="full"), SimpleNamespace(size="check")
+    assert (solutions_shown(False, full), solutions_shown(True, full)) == (False, True)
+    assert solutions_shown(False, check) is True  # CI and the runtime check run every cell
+    assert "runs every cell" in capsys.readouterr().out
+    assert solution(2, True) is True and capsys.readouterr().out == ""
+    assert solution(2, False) is False
+    assert "Exercise 2: try it first" in capsys.readouterr().out
+    with pytest.raises(TypeError, match="SHOW_SOLUTIONS='no': write True or False"):
+        solutions_shown("no", full)
