@@ -305,7 +305,9 @@ def train_and_save(output_dir: Path, settings: dict, make_trainer, logged) -> Tr
         return TrainingResult(
             output_dir / ADAPTER, saved["log"], resumed=False, reused=True, trainer=saved["trainer"]
         )
-    trainer = make_trainer()
+    from helpers.progress import quiet_display  # imports transformers: after Unsloth
+
+    trainer = quiet_display(make_trainer())  # a bar and ~10 lines; every step still logged
     checkpoint = last_checkpoint(output_dir)
     trainer.train(resume_from_checkpoint=checkpoint)
     history = [logged(log) for log in trainer.state.log_history if "loss" in log]
