@@ -12,6 +12,7 @@ counts as right (``safe_as_correct``).
 from __future__ import annotations
 
 import math
+import numbers
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,14 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
     >>> [round(x, 3) for x in wilson_interval(20, 40)]
     [0.352, 0.648]
     """
+    counts = (successes, n)
+    if not all(isinstance(c, numbers.Integral) and not isinstance(c, bool) for c in counts) or not (
+        0 <= successes <= n
+    ):
+        raise ValueError(
+            f"wilson_interval({successes!r}, {n!r}): give whole counts with 0 <= successes <= n "
+            "(a proportion or a percentage is not a count: pass the number right and the items)"
+        )
     if n == 0:
         return 0.0, 1.0
     p = successes / n
@@ -52,6 +61,7 @@ class Summary:
 
 def summarise(records: Sequence[dict]) -> Summary:
     """Accuracy with its 95% interval, the error counts and the generation lengths."""
+    _check_graded(records, ("id", "correct", "error", "truncated", "tokens", "math_verify"))
     n = len(records)
     correct = sum(record["correct"] for record in records)
     low, high = wilson_interval(correct, n)
@@ -67,6 +77,23 @@ def summarise(records: Sequence[dict]) -> Summary:
         mean_tokens=sum(record["tokens"] for record in records) / n if n else 0.0,
         math_verify_agrees=sum(record["math_verify"] == record["correct"] for record in records),
     )
+
+
+def _check_graded(records: Sequence[dict], keys: tuple[str, ...]) -> None:
+    """Refuse records that are not graded ones: a key missing, or ``correct`` not a bool (the
+    text "False" would count as right, 1 as one but "True" as an error)."""
+    for record in records:
+        missing = [key for key in keys if key not in record]
+        if missing or not isinstance(record["correct"], bool):
+            what = (
+                f"has no {', '.join(missing)}"
+                if missing
+                else (f"has correct={record['correct']!r}, not True or False")
+            )
+            raise ValueError(
+                f"record {record.get('id')!r} {what}: pass graded records (helpers.evaluation "
+                "writes them), not rows of a data set or text read back from a table"
+            )
 
 
 @dataclass(frozen=True)
@@ -104,12 +131,7 @@ def mcnemar(first: Sequence[dict], second: Sequence[dict]) -> PairedComparison:
             "the two record lists are not the same items in the same order: evaluate both "
             "models on the same rows (a paired test compares them item by item)"
         )
-    for record in (*first, *second):
-        if not isinstance(record["correct"], bool):
-            raise ValueError(
-                f"record {record['id']!r} has correct={record['correct']!r}, not True or False: "
-                "pass graded records (helpers.evaluation), not text read back from a table"
-            )
+    _check_graded((*first, *second), ("id", "correct"))
     pairs = Counter((a["correct"], b["correct"]) for a, b in zip(first, second, strict=True))
     only_first, only_second = pairs[True, False], pairs[False, True]
     n, k = only_first + only_second, min(only_first, only_second)

@@ -850,3 +850,42 @@ def test_gsm8k_without_the_hub_names_curriculum_offline(monkeypatch):
     monkeypatch.setattr(datasets, "load_dataset", offline)
     with pytest.raises(ConnectionError, match="set CURRICULUM_OFFLINE=1 .* fixtures"):
         load_gsm8k("train")
+
+
+@pytest.mark.parametrize(
+    "successes, n",
+    [(5, 3), (-1, 3), (1.5, 3), (0.5, 1), (True, 2), ("20", 40)],
+)
+def test_wilson_interval_takes_whole_counts_only(successes, n):
+    """5 of 3 was math's domain error, and 1.5 of 3 an interval of nothing real."""
+    from helpers.statistics import wilson_interval
+
+    with pytest.raises(ValueError, match=r"give whole counts with 0 <= successes <= n"):
+        wilson_interval(successes, n)
+
+
+def test_wilson_interval_takes_numpy_counts():
+    import numpy as np
+
+    from helpers.statistics import wilson_interval
+
+    assert wilson_interval(np.int64(20), np.int64(40)) == wilson_interval(20, 40)
+
+
+GRADED = {"id": 7, "error": None, "truncated": False, "tokens": 3, "math_verify": True}
+
+
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        (GRADED | {"correct": "True"}, "record 7 has correct='True', not True or False"),
+        (GRADED | {"correct": 1}, "record 7 has correct=1, not True or False"),
+        ({"id": 7, "correct": True}, "record 7 has no error, truncated, tokens, math_verify"),
+    ],
+)
+def test_summarise_refuses_records_that_are_not_graded(record, message):
+    """Text counted as a TypeError, 1 as right, and a data-set row as a KeyError: 'error'."""
+    from helpers.statistics import summarise
+
+    with pytest.raises(ValueError, match=message):
+        summarise([record])
