@@ -33,6 +33,31 @@ class LoraSettings:
     alpha: int
     dropout: float = 0.0
 
+    def __post_init__(self):
+        check_knobs(self, whole=("r",), positive=("alpha",), shares=("dropout",))
+
+
+def check_knobs(settings, whole=(), positive=(), shares=(), below_one=(), at_least_zero=()) -> None:
+    """Refuse a run's knob of the wrong kind when the run is written, not steps later inside
+    torch or TRL (or never: a learning rate of "2e-4" or an r of 0): ``whole`` knobs are
+    whole numbers >= 1, ``positive`` ones numbers > 0, ``shares`` in [0, 1] (a LoRA dropout of
+    1.0 is Hayes et al.'s run 9), ``below_one`` in [0, 1) (a warmup ratio: TRL reads 1 as one
+    step), ``at_least_zero`` numbers >= 0."""
+    rules = [
+        (whole, lambda v: isinstance(v, int) and v >= 1, "a whole number >= 1"),
+        (positive, lambda v: isinstance(v, int | float) and v > 0, "a number > 0"),
+        (shares, lambda v: isinstance(v, int | float) and 0 <= v <= 1, "a share in [0, 1]"),
+        (below_one, lambda v: isinstance(v, int | float) and 0 <= v < 1, "a share in [0, 1)"),
+        (at_least_zero, lambda v: isinstance(v, int | float) and v >= 0, "a number >= 0"),
+    ]
+    for knobs, good, kind in rules:
+        for knob in knobs:
+            value = getattr(settings, knob)
+            if isinstance(value, bool) or not good(value):
+                name = getattr(settings, "name", None)
+                where = f"{type(settings).__name__}" + (f" {name!r}" if name else "")
+                raise ValueError(f"{where}: {knob}={value!r}, use {kind}")
+
 
 def adapter_digest(adapter_dir: Path) -> str:
     """A digest of a saved adapter's files: another training run in the same folder gives

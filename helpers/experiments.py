@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from helpers.checkpoints import LoraSettings
+from helpers.checkpoints import LoraSettings, check_knobs
 from helpers.models import MATH_MODEL
 
 
@@ -44,6 +44,20 @@ class SFTExperiment:
     model_name: str = MATH_MODEL  # the seed's model, unsloth/Qwen2.5-Math-1.5B
     reported: dict = field(default_factory=dict, compare=False)  # the seed's numbers
     ours: tuple[str, ...] = ("warmup_ratio", "weight_decay")  # knobs the seed leaves open
+
+    def __post_init__(self):
+        whole = ("train_size", "epochs", "batch_size", "grad_accum", "max_seq_length")
+        check_knobs(
+            self,
+            whole,
+            ("learning_rate",),
+            below_one=("warmup_ratio",),
+            at_least_zero=("weight_decay",),
+        )
+        if not isinstance(self.lora, LoraSettings):
+            raise ValueError(
+                f"{self.name!r}: lora={self.lora!r}, use LoraSettings(r, alpha, dropout)"
+            )
 
     @property
     def slug(self) -> str:
@@ -179,6 +193,28 @@ class GRPOExperiment:
     max_seq_length: int = 512  # prompt (~80 tokens) + the longest answer
     seed: int = 3407
     model_name: str = MATH_MODEL
+
+    def __post_init__(self):
+        whole = (
+            "prompts",
+            "max_steps",
+            "prompts_per_step",
+            "max_completion_length",
+            "max_seq_length",
+        )
+        check_knobs(
+            self,
+            whole,
+            ("learning_rate", "temperature"),
+            below_one=("warmup_ratio",),
+            at_least_zero=("weight_decay", "beta"),
+        )
+        if self.num_generations < 2 or isinstance(self.num_generations, bool):
+            raise ValueError(
+                f"{self.name!r}: num_generations={self.num_generations!r}, use 2 or more: an "
+                "answer's advantage is its reward minus its group's mean, so a group of one "
+                "teaches nothing"
+            )
 
     def folder(self) -> str:
         """The run's folder name, with its steps and groups: each size trains beside the others.
