@@ -102,9 +102,15 @@ def _yours(value: Yours, row: Reported) -> tuple[str, str, str]:
     return f"{value:.3f}", NONE, NONE
 
 
-def seed_vs_yours(rows: Sequence[tuple[Reported, Yours]]):
+def seed_vs_yours(rows: Sequence[tuple[Reported, Yours]], caveat: str = ""):
     """A ``pandas.DataFrame``, one row per number: the report's value, its 95% Wilson interval
-    given its ``n``, and yours with its interval and ``n``."""
+    given its ``n``, and yours with its interval and ``n``. A ``caveat`` heads your column, so
+    the table itself says when your run is smaller than the report's:
+
+    >>> rows = [(Reported("Model C, test", 0.825, n=40), (12, 16))]
+    >>> seed_vs_yours(rows, caveat="SIZE='check': a small run, not comparable").columns[3]
+    "yours (SIZE='check': a small run, not comparable)"
+    """
     import pandas as pd
 
     table = {}
@@ -122,4 +128,5 @@ def seed_vs_yours(rows: Sequence[tuple[Reported, Yours]]):
             "your n": n,
             "note": reported.note,
         }
-    return pd.DataFrame.from_dict(table, orient="index")
+    frame = pd.DataFrame.from_dict(table, orient="index")
+    return frame.rename(columns={"yours": f"yours ({caveat})"}) if caveat else frame

@@ -88,11 +88,14 @@ profile, RUN = start_notebook("02_sft_models_abc")
 # section's progress bar gives the real pace.
 
 # %%
+from helpers.notebook import solution, solutions_shown
 from helpers.plans import choose, sizes_table
 from helpers.plans.inequality_sft import SIZES
 
 SIZE = "full"  # "full": the report's sizes; "class": a 45-minute lab; "check": a runtime check
 PLAN = choose(SIZES, SIZE, profile)
+SHOW_SOLUTIONS = False  # True: the exercises' solution cells run (try each exercise first)
+SHOW_SOLUTIONS = solutions_shown(SHOW_SOLUTIONS, PLAN)
 sizes_table(SIZES)
 
 # %%
@@ -156,7 +159,9 @@ SETTINGS = EvalSettings(max_new_tokens=PLAN.max_new_tokens, batch_size=PLAN.batc
 VALIDATION = {"val": val, "val_novel": val_novel}
 baseline = evaluate_splits(profile, INEQUALITIES, VALIDATION, EVAL / "baseline", SETTINGS)
 records, novel_records = {"baseline": baseline["val"]}, {"baseline": baseline["val_novel"]}
-print(f"baseline on val_40 : {summarise(records['baseline'][:40])}")
+FIRST_40 = len(val) > 40  # the full size: the report's 40 items, a part of ours, shown apart
+if FIRST_40:
+    print(f"baseline on val_40 : {summarise(records['baseline'][:40])}")
 print(f"baseline on val_{len(val)}: {summarise(records['baseline'])}")
 print(f"baseline on val_novel_{len(val_novel)}: {summarise(novel_records['baseline'])}")
 
@@ -332,6 +337,31 @@ assert all(trained for _, trained in view[first_trained:])  # one boundary: prom
 pd.DataFrame(view[first_trained - 6 :], columns=["token", "in the loss"])
 
 # %% [markdown]
+# **Exercise 1** (here, while the trainer exists; the other exercises are at the end). Take
+# training example 1 (`dataset[1]` shows it). Before you look, predict which of its tokens
+# carry a label: any of the system prompt or the question? The `assistant` that opens the
+# answer's turn? `\boxed`? The `<|im_end|>` that closes the answer, and the newline after it?
+# Then check with `label_view(trainer, 1)`, and say why it matters whether `<|im_end|>` is
+# trained. The solution prints what a right answer looks like.
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 1 (try it first)
+if solution(1, SHOW_SOLUTIONS):
+    view_1 = label_view(trainer, 1)
+    in_loss = "".join(token for token, trained in view_1 if trained)
+    skipped = "".join(token for token, trained in view_1 if not trained)
+    print(f"{len(view_1)} tokens, {sum(trained for _, trained in view_1)} in the loss: {in_loss!r}")
+    print(
+        "A right answer: no token of the prompt carries a label (system prompt, question, and "
+        "'<|im_start|>assistant' with its newline); every token of the completion does, "
+        "'<|im_end|>' and the newline after it included. '<|im_end|>' must be trained: a model "
+        "never trained to write it does not learn to stop after its answer."
+    )
+    prompt = INEQUALITIES.prompt(tokenizer, train_a[1]["question"])  # what evaluation shows
+    assert skipped == prompt  # system prompt, question and "<|im_start|>assistant\n": no label
+    assert in_loss == train_a[1]["boxed_answer"] + "<|im_end|>\n"  # the answer, then its end
+
+# %% [markdown]
 # **Predict before you run.** The untuned model scored the validation accuracy printed in
 # section 3. Model A sees 400 problems three times. Will its validation accuracy beat the
 # lookup table of `train_400`? The report's Model A: 0.50 on 40 items.
@@ -430,17 +460,26 @@ from helpers.experiments import SEED_BASELINE
 
 summaries = {name: summarise(recs) for name, recs in records.items()}
 reported = {e.name: e.reported for e in PLAN.experiments} | {"baseline": SEED_BASELINE}
+
+
+def number(value):
+    """Three decimals, or "-" where there is no such number (the report's Model D, the
+    untuned baseline's training loss)."""
+    return "-" if value is None else f"{value:.3f}"
+
+
+first_40 = {"val_40": [str(summarise(recs[:40])) for recs in records.values()]}
 table = pd.DataFrame(
-    {
-        "val_40": [str(summarise(recs[:40])) for recs in records.values()],
+    (first_40 if FIRST_40 else {})
+    | {
         f"val_{len(val)}": [str(s) for s in summaries.values()],
         "format errors": [s.errors.get("format", 0) for s in summaries.values()],
-        "report's val_40": [reported[name].get("val_accuracy") for name in records],
+        "report's val_40": [number(reported[name].get("val_accuracy")) for name in records],
         "loss, answer only (ours)": [
-            round(results[name].end_loss, 3) if name in results else None for name in records
+            number(results[name].end_loss if name in results else None) for name in records
         ],
         "report's loss, whole chat (not comparable)": [
-            reported[name].get("train_loss") for name in records
+            number(reported[name].get("train_loss")) for name in records
         ],
     },
     index=list(records),
@@ -451,7 +490,10 @@ table
 from helpers.plots import plot_accuracy
 
 plot_accuracy(
-    summaries, baseline=constant_accuracy, title=f"Validation accuracy ({len(val)} items)"
+    summaries,
+    baseline=constant_accuracy,
+    title=f"Validation accuracy, {len(val)} items, 95% intervals\n"
+    f"(dashed: always answering {constant_answer}, the commonest answer of train_400)",
 )
 
 # %% [markdown]
@@ -522,8 +564,11 @@ for name, adapter in tested.items():
     test_records[name], test_novel_records[name] = splits["test"], splits["test_novel"]
 print(f"best on validation: {best.name}")
 for name, recs in test_records.items():
-    print(f"{name:<9} test_40: {summarise(recs[:40])}   test_{len(test)}: {summarise(recs)}")
-    print(f"{'':<9} test_novel_{len(test_novel)}: {summarise(test_novel_records[name])}")
+    shown = {"test_40": recs[:40]} if FIRST_40 else {}
+    shown |= {f"test_{len(test)}": recs, f"test_novel_{len(test_novel)}": test_novel_records[name]}
+    print(name)
+    for split, split_records in shown.items():
+        print(f"  {split:<14} {summarise(split_records)}")
 for name, items in (("test", test), ("test_novel", test_novel)):
     answer, constant = constant_baseline(TRAIN[2000], items)
     lookup = lookup_baseline(TRAIN[2000], items)
@@ -539,7 +584,8 @@ print(f"Model C vs baseline, test: {mcnemar(test_records['Model C'], test_record
 # %%
 from helpers.plots import plot_error_types, plot_loss_curves
 
-plot_loss_curves({name: result.history for name, result in results.items()})
+histories = {name: result.history for name, result in results.items()}
+plot_loss_curves(histories, title="Training loss, answer tokens only (Model D's answers are long)")
 
 # %% [markdown]
 # Error types, decided by solving each problem again: *format* (no boxed integer),
@@ -619,7 +665,8 @@ if EXPORT and not profile.is_smoke:
 #
 # Every number Part I of the report gives, next to yours. Both get a 95% interval: the report's
 # from its own 40 items. Where the intervals overlap widely, your run and the report's do not
-# disagree, whatever the point estimates say.
+# disagree, whatever the point estimates say. Below the full size, the head of your column
+# says that yours are a small run's numbers, not comparable with the report's.
 
 # %%
 from helpers.report import Reported, seed_vs_yours
@@ -638,19 +685,29 @@ rows = [
 NOT_COMPARABLE = "ours: answer tokens only; the report's: the whole chat"
 for experiment in (MODEL_A, MODEL_B, MODEL_C):
     name, theirs = experiment.name, experiment.reported
-    rows += [
-        (Reported(f"{name}, validation (first 40)", theirs["val_accuracy"], 40),
-         share(records[name][:40])),
-        (Reported(f"{name}, validation ({len(val)})", None), share(records[name])),
-        (Reported(f"{name}, training loss", theirs["train_loss"], share=False,
-                  note=NOT_COMPARABLE), results[name].end_loss),
-    ]  # fmt: skip
+    if name not in results:  # Model B at SIZE="class": the report's numbers alone
+        untrained = f"not trained at SIZE={PLAN.size!r}"
+        rows += [
+            (Reported(f"{name}, validation (first 40)", theirs["val_accuracy"], 40,
+                      note=untrained), None),
+            (Reported(f"{name}, training loss", theirs["train_loss"], share=False,
+                      note=untrained), None),
+        ]  # fmt: skip
+        continue
+    rows.append((Reported(f"{name}, validation (first 40)", theirs["val_accuracy"], 40),
+                 share(records[name][:40])))  # fmt: skip
+    if FIRST_40:
+        rows.append((Reported(f"{name}, validation ({len(val)})", None), share(records[name])))
+    rows.append((Reported(f"{name}, training loss", theirs["train_loss"], share=False,
+                          note=NOT_COMPARABLE), results[name].end_loss))  # fmt: skip
 rows.append((Reported("Model C, test (first 40)", MODEL_C.reported["test_accuracy"], 40),
              share(test_records["Model C"][:40])))  # fmt: skip
-rows.append((Reported(f"Model C, test ({len(test)})", None), share(test_records["Model C"])))
+if FIRST_40:
+    rows.append((Reported(f"Model C, test ({len(test)})", None), share(test_records["Model C"])))
 rows.append((Reported(f"Model C, test_novel ({len(test_novel)})", None, note="ours: no twins"),
              share(test_novel_records["Model C"])))  # fmt: skip
-seed_vs_yours(rows)
+small_run = f"SIZE={PLAN.size!r}: a small run, not comparable"  # the full size is the report's
+seed_vs_yours(rows, caveat="" if PLAN.size == "full" else small_run)
 
 # %% [markdown]
 # ## What you should see on a T4
@@ -663,55 +720,74 @@ seed_vs_yours(rows)
 # a disconnect resumes from the last checkpoint and the results files.
 #
 # ## Exercises
-# Each exercise has a solution in the collapsed cell after it: try first, then open it.
+# Each exercise has a solution in the collapsed cell after it; it runs when `SHOW_SOLUTIONS =
+# True` (section 0). Try first, then run it. Exercise 1 is in section 5, beside the label mask.
+# Exercises 2 and 3 need Models B and D, which only the full size trains.
 #
-# 1. Is Model C better than Model B? Their `val_400` intervals overlap; does the paired
-#    McNemar test on the same items say more?
+# 2. Is Model C better than Model B? Their `val_400` intervals overlap; does the paired
+#    McNemar test on the same items say more? A right answer reads the two counts of items
+#    one model got right and the other wrong, and the p-value: below 0.05 and more items right
+#    only for C, C is better on these items; otherwise these items cannot tell the two apart.
 
 # %% cellView="form" jupyter={"source_hidden": true}
-# @title Solution to exercise 1 (try it first)
-print("val:      ", mcnemar(records["Model C"], records["Model B"]))
-print("val_novel:", mcnemar(novel_records["Model C"], novel_records["Model B"]))
-# Few discordant items and p > 0.05: the data cannot tell the two apart. A small p with the
-# first count larger: C is better on these items; with the second larger: B is.
+# @title Solution to exercise 2 (try it first; needs SIZE = "full")
+if solution(2, SHOW_SOLUTIONS):
+    if "Model B" not in records:
+        print(f"Model B is not trained at SIZE={PLAN.size!r}: this exercise needs SIZE='full'")
+    else:
+        print("val, C vs B:      ", mcnemar(records["Model C"], records["Model B"]))
+        print("val_novel, C vs B:", mcnemar(novel_records["Model C"], novel_records["Model B"]))
+        # Few discordant items and p > 0.05: the data cannot tell the two apart. A small p with
+        # the first count larger: C is better on these items; with the second larger: B is.
 
 # %% [markdown]
-# 2. Model D sees the worked solutions. Does it make fewer *direction* errors than Model C?
+# 3. Model D sees the worked solutions. Does it make fewer *direction* errors than Model C?
 #    Count them in `records["Model D"]` and `records["Model C"]`, on `val` and `val_novel`.
+#    A right answer gives the four counts, says on which split D makes fewer, and does not
+#    call a difference of a few items out of 400 a finding.
 
 # %% cellView="form" jupyter={"source_hidden": true}
-# @title Solution to exercise 2 (try it first)
-for name in ("Model C", "Model D"):
-    counts = [
-        sum(r["error"] == "direction" for r in recs)
-        for recs in (records[name], novel_records[name])
-    ]
-    print(f"{name}: direction errors on val {counts[0]}, on val_novel {counts[1]}")
+# @title Solution to exercise 3 (try it first; needs SIZE = "full")
+if solution(3, SHOW_SOLUTIONS):
+    if "Model D" not in records:
+        print(f"Model D is not trained at SIZE={PLAN.size!r}: this exercise needs SIZE='full'")
+    else:
+        for name in ("Model C", "Model D"):
+            counts = [
+                sum(r["error"] == "direction" for r in recs)
+                for recs in (records[name], novel_records[name])
+            ]
+            print(f"{name}: direction errors on val {counts[0]}, on val_novel {counts[1]}")
 
 # %% [markdown]
-# 3. The report added dropout to Model C because dropout "can prevent overfitting"; it never
+# 4. The report added dropout to Model C because dropout "can prevent overfitting"; it never
 #    trained C without it. Do that: `replace(MODEL_C, name="Model C, no dropout",
 #    lora=LoraSettings(32, 64, 0.0))` trains in its own folder (`experiment.folder(rows)`). Keep
 #    the name "Model C" and `train_experiment` stops: that folder holds the run with dropout.
-#    Compare the two on `val` and `val_novel` with McNemar.
+#    Compare the two on `val` and `val_novel` with McNemar. A right answer reads the two tests
+#    as in exercise 2: unless p < 0.05, these items cannot show that dropout changed anything.
 
 # %% cellView="form" jupyter={"source_hidden": true}
-# @title Solution to exercise 3 (try it first; it trains a model, ~3 minutes on a T4)
-from dataclasses import replace
+# @title Solution to exercise 4 (try first; trains a model: Model C's time, estimated in section 0)
+if solution(4, SHOW_SOLUTIONS):
+    from dataclasses import replace
 
-no_dropout = replace(MODEL_C, name="Model C, no dropout", lora=LoraSettings(32, 64, 0.0))
-train_and_validate(no_dropout)
-print("val:      ", mcnemar(records["Model C"], records[no_dropout.name]))
-print("val_novel:", mcnemar(novel_records["Model C"], novel_records[no_dropout.name]))
+    no_dropout = replace(MODEL_C, name="Model C, no dropout", lora=LoraSettings(32, 64, 0.0))
+    train_and_validate(no_dropout)
+    print("val, C vs no dropout:      ", mcnemar(records["Model C"], records[no_dropout.name]))
+    c_novel, no_dropout_novel = novel_records["Model C"], novel_records[no_dropout.name]
+    print("val_novel, C vs no dropout:", mcnemar(c_novel, no_dropout_novel))
 
 # %% [markdown]
-# 4. Check your reading of the interval: compute the 95% Wilson interval of 20/40 with
+# 5. Check your reading of the interval: compute the 95% Wilson interval of 20/40 with
 #    `helpers.statistics.wilson_interval`. Could 40 items separate two models 5 points apart?
+#    A right answer compares the interval's width with the 5 points (0.05) and says no.
 
 # %% cellView="form" jupyter={"source_hidden": true}
-# @title Solution to exercise 4 (try it first)
-from helpers.statistics import wilson_interval
+# @title Solution to exercise 5 (try it first)
+if solution(5, SHOW_SOLUTIONS):
+    from helpers.statistics import wilson_interval
 
-low, high = wilson_interval(20, 40)
-print(f"20/40 -> [{low:.3f}, {high:.3f}]: {high - low:.2f} wide")
-assert high - low > 0.25  # 40 items cannot separate two models a few points apart
+    low, high = wilson_interval(20, 40)
+    print(f"20/40 -> [{low:.3f}, {high:.3f}]: {high - low:.2f} wide")
+    assert high - low > 0.25  # 40 items cannot separate two models a few points apart

@@ -55,3 +55,11 @@ def test_the_long_chain_of_thought_runs_differ_only_in_their_target():
     ]  # fmt: skip
     for knob in ("learning_rate", "lora", "weight_decay", "warmup_ratio", "model_name"):
         assert getattr(LONG_COT_RUNS[0], knob) == getattr(RUN_2_ON_15B, knob), knob
+
+
+def test_only_the_full_and_check_sizes_train_models_b_and_d():
+    from helpers.plans.inequality_sft import SIZES
+
+    # notebook 02's exercises 2 and 3 need Models B and D: they say so, and skip at "class"
+    assert [e.name for e in SIZES["class"].experiments] == ["Model A", "Model C"]
+    assert SIZES["full"].experiments == SIZES["check"].experiments == list(INEQUALITY_EXPERIMENTS)

@@ -124,7 +124,7 @@ def test_interrupted_training_resumes_from_the_last_checkpoint(
 def test_a_finished_run_is_reused_only_for_the_settings_that_made_it(smoke, train_rows, tmp_path):
     rows, config = train_rows[:8], {"max_steps": 2, "save_steps": 10}
     first = train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path, **config)
-    dropout = replace(quick(MODEL_A), lora=replace(MODEL_A.lora, dropout=0.05))  # exercise 3
+    dropout = replace(quick(MODEL_A), lora=replace(MODEL_A.lora, dropout=0.05))  # exercise 4
     with pytest.raises(ValueError, match=r"changed: experiment.lora.dropout\): give this run"):
         train_experiment(dropout, INEQUALITIES, rows, smoke, tmp_path, **config)
     with pytest.raises(ValueError, match="changed: rows.digest"):
