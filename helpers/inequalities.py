@@ -186,6 +186,19 @@ class Solution:
     last: int | None
     count: int
 
+    def __str__(self) -> str:
+        """The steps in one line, as a reader writes them.
+
+        >>> print(solve(Inequality(5, -10, "<", -4, -2, -50, 50)))
+        9x < 8, so x < 8/9: the integers -50..0, 51 of them
+        """
+        if self.bound is None:
+            kept = "every integer of the range" if self.count else "no integer"
+            return f"0 {self.op} {self.b} (the x terms cancel): {kept}, {self.count} of them"
+        written = f"{_x_term(self.a)} {self.op if self.a > 0 else FLIPPED[self.op]} {self.b}"
+        kept = f"the integers {self.first}..{self.last}" if self.count else "no integer"
+        return f"{written}, so x {self.op} {self.bound}: {kept}, {self.count} of them"
+
 
 def solve(ineq: Inequality) -> Solution:
     """Exact solution in O(1) with rational arithmetic."""
@@ -225,6 +238,20 @@ def canonical_form(ineq: Inequality) -> tuple:
     if s.bound is None:
         return ineq.lo, ineq.hi, "always" if s.count else "never", None
     return ineq.lo, ineq.hi, s.op, s.bound
+
+
+def describe_form(form: tuple) -> str:
+    """A canonical form as a reader writes it.
+
+    >>> describe_form((-50, 50, "<=", Fraction(20, 9)))
+    'x in [-50, 50], x <= 20/9'
+    >>> describe_form((-50, 50, "never", None))
+    'x in [-50, 50], never true (the x terms cancel)'
+    """
+    lo, hi, op, bound = form
+    if bound is None:
+        return f"x in [{lo}, {hi}], {op} true (the x terms cancel)"
+    return f"x in [{lo}, {hi}], x {op} {bound}"
 
 
 def count_solutions(ineq: Inequality) -> int:

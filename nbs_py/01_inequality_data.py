@@ -83,14 +83,19 @@ profile, RUN = start_notebook("01_inequality_data", needs_gpu=False)
 #
 # The splits, the histograms and the twins are the same at every size: they are the data that
 # notebooks 02 and 05 train and evaluate on. The CPU minutes below are estimates (measured on a
-# 2-core cloud CPU; `helpers/plans/inequality_data.py`).
+# 2-core cloud CPU; `helpers/plans/inequality_data.py`). `SHOW_SOLUTIONS` decides whether the
+# exercises' solution cells at the end run: off, so that Run all shows you no answer before you
+# try; the check size runs every cell, so it turns them on.
 
 # %%
+from helpers.notebook import solution, solutions_shown
 from helpers.plans import choose, sizes_table
 from helpers.plans.inequality_data import SIZES
 
 SIZE = "full"  # "full": the report's sizes; "class": a 45-minute lab; "check": a runtime check
 PLAN = choose(SIZES, SIZE, profile)
+SHOW_SOLUTIONS = False  # True: the exercises' solution cells run (try each exercise first)
+SHOW_SOLUTIONS = solutions_shown(SHOW_SOLUTIONS, PLAN)
 sizes_table(SIZES)
 
 # %%
@@ -131,7 +136,7 @@ from helpers.inequalities import Inequality, solve, worked_solution
 example = Inequality(a1=5, b1=-10, op="<", a2=-4, b2=-2, lo=-50, hi=50)
 print(example.question, "\n")
 print(worked_solution(example), "\n")
-print(solve(example))
+print("in one line:", solve(example))  # helpers.inequalities.solve: A, B, the bound, the count
 
 # %%
 flipped = Inequality(a1=-2, b1=7, op=">=", a2=1, b2=-1, lo=-50, hi=50)
@@ -170,7 +175,8 @@ for bad in [dict(lo_range=(5, 5), hi_range=(3, 3)), dict(coef_range=(2, 2)), dic
     try:
         GeneratorSettings(**bad)
     except ValueError as error:
-        print(f"{bad} -> ValueError: {error}")
+        call = ", ".join(f"{name}={value!r}" for name, value in bad.items())
+        print(f"GeneratorSettings({call})\n    ValueError: {error}")
 
 # %% [markdown]
 # ## 3 · Every answer checked three ways
@@ -248,7 +254,8 @@ from helpers.plots import plot_answer_histogram
 train = splits["train"]
 counts = answer_histogram(train)
 near_half = sum(c for answer, c in counts.items() if 49 <= answer <= 53) / len(train)
-print("top answers:", [(a, f"{c / len(train):.1%}") for a, c in counts.most_common(5)])
+top = ", ".join(f"{a} ({c / len(train):.1%})" for a, c in counts.most_common(5))
+print("the five most common answers (share of problems):", top)
 print(f"share of training answers in 49..53: {near_half:.1%}")
 plot_answer_histogram(counts, "Training answers (FAITHFUL, 2000 problems)", range(49, 54))
 
@@ -292,11 +299,12 @@ plot_answer_histogram(answer_histogram(hard_rows), "Answers under HARD settings"
 # flipped when $A < 0$). Every problem with the same range, the same $\mathrm{op'}$ and the same
 # fraction $B/A$ has the same solution set, so the same answer. We call such problems **twins**;
 # `helpers.inequalities.canonical_form` returns the shared form, `(lo, hi, op', B/A)`, or
-# `(lo, hi, "always" | "never", None)` when the $x$ terms cancel. Here is a test problem and its
-# twin in the training set:
+# `(lo, hi, "always" | "never", None)` when the $x$ terms cancel, and `describe_form` writes it
+# as a reader would ("x in [-50, 50], x >= 1/2"). Here is a test problem and its twin in the
+# training set:
 
 # %%
-from helpers.inequalities import canonical_form, solve
+from helpers.inequalities import canonical_form, describe_form, solve
 from helpers.inequality_splits import from_row
 
 train_by_form = {}
@@ -317,7 +325,9 @@ test_row, train_row = next(  # a pair written with other operators, divided by o
 for name, row in [("test_400", test_row), ("train_2000", train_row)]:
     print(f"{name}: {row['question']}")
     print("\n".join(worked_solution(from_row(row)).splitlines()[:2]))
-    print(f"canonical form {canonical_form(from_row(row))}, answer {row['answer']}\n")
+    print(
+        f"canonical form: {describe_form(canonical_form(from_row(row)))}; answer {row['answer']}\n"
+    )
 assert canonical_form(from_row(test_row)) == canonical_form(from_row(train_row))
 assert test_row["answer"] == train_row["answer"]
 
@@ -385,7 +395,8 @@ draws = Counter(  # every equally likely draw of FAITHFUL, counted by its canoni
 total = sum(draws.values())
 print(f"FAITHFUL: {total:,} equally likely draws, {len(draws):,} canonical forms")
 (common, n_common), (rare, n_rare) = draws.most_common()[0], draws.most_common()[-1]
-print(f"most common form {common}: {n_common:,} draws; one of the rarest {rare}: {n_rare}")
+print(f"the most common form, {describe_form(common)}: {n_common:,} draws")
+print(f"one of the rarest, {describe_form(rare)}: {n_rare} draws")
 for name, rows in training_sets.items():
     forms = set(twin_answers(rows))
     covered = sum(draws[form] for form in forms) / total
@@ -429,9 +440,14 @@ for train_name, train_rows in training_sets.items():
 pd.DataFrame(baselines).set_index(["train", "evaluated on"]).round(3)
 
 # %% [markdown]
-# Model C trained on 2,000 problems and was tested on 40. The report's test set is not ours, but
-# it came from the same distribution (section 2), and any 2,000 training problems cover most of
-# that distribution (section 6):
+# Model C trained on 2,000 problems and was tested on 40. The report's test set is not ours, and
+# the report gives no ranges for its generator: it shows one example problem, says its 2,000
+# training problems came from "the same generator", and its validation set has "the same
+# format as the train data" (its words). So this comparison rests on our reading of that
+# example, `FAITHFUL` (section 2): *if* the report's generator drew from ranges like these, its
+# 2,000 training problems covered the common forms as ours do (section 6), and a lookup table
+# would score on its test set about what it scores on ours. Wider ranges would mean more forms
+# and fewer twins (`HARD`, section 5, is the extreme), and a lower lookup score.
 
 # %%
 from helpers.experiments import MODEL_C
@@ -460,16 +476,19 @@ print(f"a lookup table from train_2000, no reasoning, on our test_40: {lookup_te
 # %%
 import statistics
 
+looks = {}
 for name in ("val_400", "val_novel_400", "test_novel_400"):
-    forms = [canonical_form(from_row(row)) for row in evaluation_sets[name]]
-    typical = statistics.median(draws[form] for form in forms) / total
-    cancel = sum(form[3] is None for form in forms) / len(forms)
-    fraction = sum(form[3] is not None and form[3].denominator > 1 for form in forms) / len(forms)
-    band = sum(49 <= row["answer"] <= 53 for row in evaluation_sets[name]) / len(forms)
-    print(
-        f"{name:<15} typical form: 1 draw in {1 / typical:,.0f}   x terms cancel: {cancel:.0%}"
-        f"   bound not a whole number: {fraction:.0%}   answers in 49..53: {band:.0%}"
-    )
+    rows = evaluation_sets[name]
+    forms = [canonical_form(from_row(row)) for row in rows]
+    bounds = [form[3] for form in forms]
+    fractional = sum(bound is not None and bound.denominator > 1 for bound in bounds)
+    looks[name] = {
+        "typical form: 1 draw in": f"{total / statistics.median(draws[f] for f in forms):,.0f}",
+        "x terms cancel": f"{bounds.count(None) / len(rows):.0%}",
+        "bound not a whole number": f"{fractional / len(rows):.0%}",
+        "answers in 49..53": f"{sum(49 <= row['answer'] <= 53 for row in rows) / len(rows):.0%}",
+    }
+pd.DataFrame(looks).T
 
 # %%
 from IPython.display import display
@@ -505,55 +524,74 @@ print(worked_solution(mine))
 # training twin.
 #
 # ## Exercises
-# Each exercise has a solution in the collapsed cell after it: try first, then open it.
+# Each exercise has a solution in the collapsed cell after it: try first, then open it. A
+# solution cell runs only when `SHOW_SOLUTIONS = True` (section 0; run that cell again, then
+# the solution's).
 #
 # 1. Change `FAITHFUL` to draw coefficients from $[-2, 2]$. Predict first: does the share of
-#    answers in $49..53$ go up or down? Check with `answer_histogram`.
+#    answers in $49..53$ go up or down? Check with `answer_histogram` on 2,000 problems of each
+#    setting. A right answer gives both shares, the direction, and the reason in terms of the
+#    bound $x = (b_2 - b_1)/(a_1 - a_2)$.
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 1 (try it first)
-from dataclasses import replace
+if solution(1, SHOW_SOLUTIONS):
+    from dataclasses import replace
 
-narrow = replace(FAITHFUL, coef_range=(-2, 2))
-for name, settings in (("FAITHFUL", FAITHFUL), ("coefficients in [-2, 2]", narrow)):
-    answers = [count_solutions(p) for p in generate_unique(2000, settings, seed=5)]
-    middle = sum(49 <= answer <= 53 for answer in answers) / len(answers)
-    print(f"{name}: {middle:.1%} of answers in 49..53")
-# Smaller coefficients put the bound -(b2 - b1)/(a1 - a2) further from 0 more often (the
-# constants are divided by smaller numbers), so fewer answers sit near 50: the share goes down.
+    narrow = replace(FAITHFUL, coef_range=(-2, 2))
+    shares = {}
+    for name, settings in (("FAITHFUL", FAITHFUL), ("coefficients in [-2, 2]", narrow)):
+        drawn = generate_unique(2000, settings, seed=5)
+        answers = [count_solutions(p) for p in drawn]
+        assert answers == [count_by_enumeration(p) for p in drawn]  # closed form = brute force
+        shares[name] = sum(49 <= answer <= 53 for answer in answers) / len(answers)
+        print(f"{name}: {shares[name]:.1%} of answers in 49..53")
+    went = "down" if shares["coefficients in [-2, 2]"] < shares["FAITHFUL"] else "up"
+    print(f"a right answer: the share goes {went}")
+    # a1 x + b1 op a2 x + b2 becomes (a1 - a2) x op b2 - b1: the bound is x = (b2 - b1)/(a1 - a2).
+    # Smaller coefficients make the divisor a1 - a2 smaller, so the bound lands further from 0
+    # and the solution set further from half the range; and a1 = a2 (the x terms cancel: 0 or
+    # 101) comes up more often. Both move answers away from 50.
 
 # %% [markdown]
 # 2. Draw problems with `GeneratorSettings(operators=("<",))`. Predict first: are all answers on
 #    one side of 50 (say, counts of $x < c$ for $c$ near 0 give about 50 or fewer)? Check with
-#    `answer_histogram`, and explain what you see.
+#    `answer_histogram`, and explain what you see. A right answer gives the share of answers
+#    above 50 and names what decides the side.
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 2 (try it first)
-only_less = GeneratorSettings(operators=("<",))
-answers = [count_solutions(p) for p in generate_unique(2000, only_less, seed=5)]
-above = sum(answer > 50 for answer in answers) / len(answers)
-print(f"'<' only: {above:.1%} of answers above 50, {1 - above:.1%} at 50 or below")
-# Both sides. Moving the x terms to one side gives (a1 - a2) x < b2 - b1, and dividing by a
-# negative a1 - a2 flips the inequality: about half the problems become x > c. The operator as
-# written does not decide the direction; the sign of a1 - a2 does.
+if solution(2, SHOW_SOLUTIONS):
+    drawn = generate_unique(2000, GeneratorSettings(operators=("<",)), seed=5)
+    above = sum(count_solutions(p) > 50 for p in drawn) / len(drawn)
+    print(f"'<' only: {above:.1%} of answers above 50, {1 - above:.1%} at 50 or below")
+    negative = sum(p.a1 < p.a2 for p in drawn) / len(drawn)
+    print(f"a right answer: both sides; a1 - a2 is negative (so '<' flips) in {negative:.1%}")
+    # Moving the x terms to one side gives (a1 - a2) x < b2 - b1, and dividing by a negative
+    # a1 - a2 flips the inequality: about half the problems become x > c. The operator as
+    # written does not decide the direction; the sign of a1 - a2 does.
 
 # %% [markdown]
 # 3. Find an inequality whose bound lands exactly on an integer, and check by hand that the
-#    strict and non-strict versions differ by exactly one.
+#    strict and non-strict versions differ by exactly one. A right answer: an inequality whose
+#    $a_1 - a_2$ divides $b_2 - b_1$, both counts, and the one integer that makes the difference.
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 3 (try it first)
-strict = Inequality(a1=3, b1=0, op="<", a2=0, b2=12, lo=-50, hi=50)  # 3x < 12: bound at 4
-inclusive = Inequality(a1=3, b1=0, op="<=", a2=0, b2=12, lo=-50, hi=50)
-difference = count_solutions(inclusive) - count_solutions(strict)
-print(f"x < 4: {count_solutions(strict)},  x <= 4: {count_solutions(inclusive)}")
-assert difference == 1  # x = 4 itself
+if solution(3, SHOW_SOLUTIONS):
+    strict = Inequality(a1=3, b1=0, op="<", a2=0, b2=12, lo=-50, hi=50)  # 3x < 12: bound at 4
+    inclusive = Inequality(a1=3, b1=0, op="<=", a2=0, b2=12, lo=-50, hi=50)
+    difference = count_solutions(inclusive) - count_solutions(strict)
+    print(f"x < 4: {count_solutions(strict)},  x <= 4: {count_solutions(inclusive)}")
+    print(f"they differ by {difference}: x = 4 itself, which only the non-strict version keeps")
+    assert difference == 1
 
 # %% [markdown]
 # 4. The next cell shows a `test_400` problem with no twin in `train_400`: a model trained on
 #    `train_400` cannot answer it by recall. Solve it by hand (move the terms, divide, round the
-#    bound, count), set `my_count` and run the cell. Then find its form with `canonical_form`:
-#    is there a twin in `train_2000`?
+#    bound, count), set `my_count` and run the cell: a right count prints "correct". Then find
+#    its form with `canonical_form`: is there a twin in `train_2000`? (A right answer: yes or no,
+#    with the form you looked up.)
 
 # %%
 test_400, train_400 = evaluation_sets["test_400"], training_sets["train_400"]
@@ -567,6 +605,10 @@ if my_count is not None:
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 4 (try it first)
-print(lonely["solution"])
-twin_in_2000 = has_twin([lonely], training_sets["train_2000"])[0]
-print("a twin in train_2000:", twin_in_2000)
+if solution(4, SHOW_SOLUTIONS):
+    print(lonely["solution"])
+    form = canonical_form(from_row(lonely))
+    twin_in_2000 = has_twin([lonely], training_sets["train_2000"])[0]
+    print(
+        f"its form: {describe_form(form)}; a twin in train_2000: {'yes' if twin_in_2000 else 'no'}"
+    )

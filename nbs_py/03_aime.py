@@ -89,20 +89,25 @@ profile, RUN = start_notebook("03_aime")
 # once with the Qwen2.5 tokenizer (`helpers.plans.aime.HUB_TOKENS`), every assumption with its
 # source in `helpers/plans/t4.py`. Generating long answers is the expensive part; each
 # evaluation is an upper bound (every batch runs to the token limit), and the progress bars
-# show your real rate. Runtime → Run all also runs the exercises' hidden solutions (their own
-# row): stop before them if you want to try the exercises yourself first. The export of section
-# 11 is off by default and not counted (Unsloth builds llama.cpp first: minutes more).
+# show your real rate. The exercises' solutions run only when you set `SHOW_SOLUTIONS = True`
+# below (so that Run all shows no answer before you try), and the table counts them (a row of
+# their own, and their model loads) only then. The check size runs every cell, the solutions
+# too. The export of section 11 is off by default and not counted (Unsloth builds
+# llama.cpp first: minutes more).
 
 # %%
+from helpers.notebook import solution, solutions_shown
 from helpers.plans import choose, sizes_table
 from helpers.plans.aime import SIZES
 
 SIZE = "full"  # "full": the report's sizes; "class": a 45-minute lab; "check": a runtime check
 PLAN = choose(SIZES, SIZE, profile)
+SHOW_SOLUTIONS = False  # True: the exercises' solution cells run (try each exercise first)
+SHOW_SOLUTIONS = solutions_shown(SHOW_SOLUTIONS, PLAN)
 sizes_table(SIZES)
 
 # %%
-PLAN.budget()
+PLAN.budget(solutions=SHOW_SOLUTIONS)
 
 # %% [markdown]
 # ## 1 · Three sources, three formats
@@ -132,8 +137,10 @@ for name, problems in collections.items():
 
 # %%
 csv_problems = collections["1983-2024 (CSV, answers only)"]
-multi = [p for p in csv_problems if len(p.answers) > 1]
-print([(p.id, sorted(p.answers)) for p in multi])
+for problem in csv_problems:
+    if len(problem.answers) > 1:
+        print(f"{problem.id} accepts {' or '.join(map(str, sorted(problem.answers)))}")
+print("\nThe CSV's first problem, as the loader made it:")
 print(csv_problems[0])
 
 # %% [markdown]
@@ -223,9 +230,11 @@ print(
 #
 # The report let the model write up to 4,000 tokens, because it was often cut off before
 # answering. But Qwen2.5-Math-1.5B has only 4,096 positions (`max_position_embeddings`), and
-# prompt plus answer must fit in them: asked for more, Unsloth silently stretches the model's
-# rotary position embeddings (linear RoPE scaling), so every score would be of a distorted
-# model, and not the one that was trained. **Our deviation from the report:** we allow
+# prompt plus answer must fit in them: asked for more, Unsloth stretches the model's rotary
+# position embeddings (linear RoPE scaling) to cover the longer length. It says so in a warning
+# among the loading messages, which presents the stretch as an extension ("it can be magically
+# be extended to ..."), and loads anyway: every score would be of a distorted model, not the one
+# that was trained. **Our deviation from the report:** we allow
 # 4,096 − (longest prompt) new tokens, a little under its 4,000 (at the full size: `class`
 # stops at 2,048), and the loader refuses any `max_seq_length` beyond the model's positions.
 # A model that is cut off has no boxed answer: we count that separately as *truncated*. The
@@ -496,60 +505,129 @@ pd.DataFrame({"report": REPORTED_COUNTS, "yours": yours})
 # the untuned model's most: compare that row of section 7 before reading any accuracy.
 #
 # ## Exercises
-# Each has a solution in the hidden cell below it: try first, then expand it.
+# Each has a solution in the hidden cell below it: try first, then expand it. A solution cell
+# runs only when `SHOW_SOLUTIONS = True` (section 0; run that cell again, then the solution's).
 #
 # 1. Train on the problems with worked solutions only (the report tried this too, with the 90
 #    problems of 2022–2024; its validation accuracy was still below the baseline). Does the
-#    *format* error count change?
+#    *format* error count change? A right answer: the error table with a "solutions only"
+#    column beside the baseline and the r=64 model, and whether its *format* count differs by
+#    more than the noise (McNemar against the baseline, as in section 8).
+#    **Cost** (estimates, from `helpers/plans/aime.py`; the "exercise solutions" row of the
+#    budget table counts exercises 1 and 2 together): about 14 T4 minutes at `full` and 5 at
+#    `class` (2 of them training on the 90 problems, the rest answering the 60 validation
+#    problems), under a minute at `check`.
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 1 (try it first)
-from dataclasses import replace
+if solution(1, SHOW_SOLUTIONS):
+    from dataclasses import replace
 
-solved_rows = [p.row() for p in splits.train if p.solution][: PLAN.solved_problems]
-SOLUTIONS_ONLY = replace(AIME_RUN, name="AIME r=64 solutions only", train_size=len(solved_rows))
-folder = RUN / SOLUTIONS_ONLY.folder(len(solved_rows))
-only = train_experiment(SOLUTIONS_ONLY, AIME, solved_rows, profile, folder)
-only_records = evaluate_model(
-    profile, AIME, validation, EVAL / "solutions_only.val", SETTINGS, adapter_dir=only.adapter_dir
-)
-compared = {**records, "solutions only": only_records}
-errors = {name: summarise(recs).errors for name, recs in compared.items()}
-pd.DataFrame(errors, index=list(AIME.error_types)).fillna(0).astype(int)
-# Fewer *format* errors after tuning mean the model learned the final line. The report's
-# validation accuracy fell below the baseline either way; on 60 problems, a few errors more or
-# less is within the noise (compare with mcnemar, as in section 8).
+    from IPython.display import display
+
+    solved_rows = [p.row() for p in splits.train if p.solution][: PLAN.solved_problems]
+    SOLUTIONS_ONLY = replace(AIME_RUN, name="AIME r=64 solutions only", train_size=len(solved_rows))
+    folder = RUN / SOLUTIONS_ONLY.folder(len(solved_rows))
+    only = train_experiment(SOLUTIONS_ONLY, AIME, solved_rows, profile, folder)
+    only_records = evaluate_model(
+        profile,
+        AIME,
+        validation,
+        EVAL / "solutions_only.val",
+        SETTINGS,
+        adapter_dir=only.adapter_dir,
+    )
+    compared = {**records, "solutions only": only_records}
+    errors = {name: summarise(recs).errors for name, recs in compared.items()}
+    display(pd.DataFrame(errors, index=list(AIME.error_types)).fillna(0).astype(int))
+    print(f"solutions only vs baseline, validation: {mcnemar(only_records, records['baseline'])}")
+    # Fewer *format* errors after tuning mean the model learned the final line. The report's
+    # validation accuracy fell below the baseline either way; on 60 problems, a few errors more
+    # or less is within the noise, which the McNemar line says.
 
 # %% [markdown]
 # 2. The report chose not to tell the model the range of the answers (it wrote 1 to 999; AIME
 #    answers run from 000 to 999), hoping training would teach it. Add "The answer is an
 #    integer from 0 to 999." to the system prompt (`AIME.with_prompt(system=...)` in place of
 #    `AIME` in `evaluate_model`) and count *out_of_range* answers of the untuned model before
-#    and after. The new prompt gets its own results file.
+#    and after. The new prompt gets its own results file. A right answer: the two
+#    *out_of_range* counts on the same 60 validation problems, and a McNemar comparison of the
+#    two prompts' accuracy. **Cost** (estimates, as above): one pass over the validation
+#    problems, about 12 T4 minutes at `full`, 3 at `class`.
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 2 (try it first)
-RANGE_TASK = AIME.with_prompt(system=f"{AIME.system} The answer is an integer from 0 to 999.")
-told = evaluate_model(profile, RANGE_TASK, validation, EVAL / "baseline_range.val", SETTINGS)
-for name, recs in {"as the report asked": records["baseline"], "told the range": told}.items():
-    summary = summarise(recs)
-    print(f"{name:<20} out_of_range {summary.errors.get('out_of_range', 0)}, {summary}")
-print(f"told vs not told: {mcnemar(told, records['baseline'])}")
-# The sentence costs nothing to add; whether it removes out-of-range answers, and whether it
-# changes accuracy, is what these lines compare, on the same problems.
+if solution(2, SHOW_SOLUTIONS):
+    RANGE_TASK = AIME.with_prompt(system=f"{AIME.system} The answer is an integer from 0 to 999.")
+    told = evaluate_model(profile, RANGE_TASK, validation, EVAL / "baseline_range.val", SETTINGS)
+    for name, recs in {"as the report asked": records["baseline"], "told the range": told}.items():
+        summary = summarise(recs)
+        print(f"{name:<20} out_of_range {summary.errors.get('out_of_range', 0)}, {summary}")
+    print(f"told vs not told: {mcnemar(told, records['baseline'])}")
+    # The sentence costs nothing to add; whether it removes out-of-range answers, and whether it
+    # changes accuracy, is what these lines compare, on the same problems.
 
 # %% [markdown]
 # 3. Build a paired table for the test set: for each problem, baseline right or wrong against
 #    tuned right or wrong. How many problems flipped each way, and is that evidence of a change?
+#    A right answer: a 2 × 2 table whose four cells add up to the number of test problems, the
+#    two off-diagonal counts (the flips), and the exact McNemar p of section 8 read from them.
+#    No GPU: it reads section 6's results.
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 3 (try it first)
-flips = pd.crosstab(
-    pd.Series([r["correct"] for r in test_records["baseline"]], name="baseline correct"),
-    pd.Series([r["correct"] for r in test_records["AIME r=64"]], name="tuned correct"),
-)
-assert int(flips.to_numpy().sum()) == len(test)
-flips
-# The off-diagonal cells are the flips, and only they carry evidence: section 8's exact McNemar
-# test counts exactly these two cells, and its p says how surprising such a split would be if
-# the two models were equally good.
+if solution(3, SHOW_SOLUTIONS):
+    from IPython.display import display
+
+    flips = pd.crosstab(
+        pd.Series([r["correct"] for r in test_records["baseline"]], name="baseline correct"),
+        pd.Series([r["correct"] for r in test_records["AIME r=64"]], name="tuned correct"),
+    )
+    assert int(flips.to_numpy().sum()) == len(test)
+    display(flips)
+    print(
+        f"tuned vs baseline, test: {mcnemar(test_records['AIME r=64'], test_records['baseline'])}"
+    )
+    # The off-diagonal cells are the flips, and only they carry evidence: the exact McNemar test
+    # counts exactly these two cells, and its p says how surprising such a split would be if the
+    # two models were equally good.
+
+# %% [markdown]
+# 4. Check the merge and the split of section 2 yourself. (a) Count each split's problems by
+#    the source each was kept from (`problem.source`): which sources do validation and test
+#    come from? (b) A split by year only keeps test problems out of training if no problem
+#    sits in the data twice under another label. Check that no validation or test problem's
+#    text appears among the training texts after `helpers.tasks.aime_splits.normalise`
+#    (whitespace collapsed, lower case), then make sure your check can fail: add a relabelled,
+#    re-spaced copy of a test problem to the training problems and run it again. A right
+#    answer: a table whose columns add up to section 2's counts (890 / 60 / 30 on the hub's
+#    data), no shared text, and the planted copy found. No GPU: seconds.
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 4 (try it first)
+if solution(4, SHOW_SOLUTIONS):
+    from collections import Counter
+    from dataclasses import replace
+
+    from IPython.display import display
+
+    from helpers.tasks.aime_splits import normalise
+
+    kept_from = {name: Counter(p.source for p in getattr(splits, name)) for name in splits.counts()}
+    by_source = pd.DataFrame(kept_from).fillna(0).astype(int)  # a row a source, a column a split
+    assert by_source.sum().to_dict() == splits.counts()
+    display(by_source)
+
+    def found_in(train, others):
+        """The ids of ``others`` whose normalised text is a training problem's."""
+        texts = {normalise(p.problem) for p in train}
+        return [p.id for p in others if normalise(p.problem) in texts]
+
+    held_out = splits.validation + splits.test
+    print("validation or test problems in train:", found_in(splits.train, held_out) or "none")
+    copy = replace(splits.test[0], year=2019, problem=f"  {splits.test[0].problem.upper()} ")
+    print("with a relabelled copy planted:", found_in([*splits.train, copy], held_out))
+    # Validation comes from the CSV alone (2020-21), test from the 2025 files alone: the other
+    # sources have no problem of those years. aime_splits runs the same text check (and one on
+    # year, part and number) every time it splits, and stops on a shared problem
+    # (check_disjoint).

@@ -504,3 +504,29 @@ def test_the_check_size_trains_on_every_fixture_problem_as_smoke_always_has():
     train = aime_splits(FIXTURE).train
     assert SIZES["check"].train_problems >= len(train)
     assert SIZES["check"].solved_problems <= sum(p.solution is not None for p in train)
+
+
+def test_notebook_03_quotes_the_plans_estimates_for_the_exercises_that_train_and_generate():
+    """Exercises 1 and 2 state their T4 cost at each size; those figures are the plan's row."""
+    from helpers.plans.t4 import generate_minutes, train_minutes
+
+    text = re.sub(r"\n#\s+", " ", (REPO_ROOT / "nbs_py" / "03_aime.py").read_text())
+    training, answering = {}, {}  # exercise 1 trains and answers validation; exercise 2 answers
+    for size, plan in SIZES.items():
+        new_tokens = min(plan.max_new_tokens, 4096 - HUB_TOKENS["longest_prompt"])
+        answering[size] = generate_minutes(HUB_SIZES["validation"], new_tokens, plan.eval_batch)
+        solved = min(plan.solved_problems, SOLVED)
+        training[size] = train_minutes(solved, 2, HUB_TOKENS["solved_mean"])
+        row = plan.budget().filter(like="exercise solutions", axis=0)["T4 minutes (estimate)"]
+        assert float(row.iloc[0]) == round(training[size] + 2 * answering[size], 1)
+    exercise_1 = {size: round(training[size] + answering[size]) for size in ("full", "class")}
+    assert f"about {exercise_1['full']} T4 minutes at `full` and {exercise_1['class']} at" in text
+    assert f"({round(training['full'])} of them training on the 90 problems" in text
+    assert training["check"] + answering["check"] < 1 and "under a minute at `check`" in text
+    exercise_2 = {size: round(answering[size]) for size in ("full", "class")}
+    assert f"about {exercise_2['full']} T4 minutes at `full`, {exercise_2['class']} at" in text
+
+
+def test_a_problem_printed_says_its_source_its_accepted_answers_and_whether_it_is_solved():
+    problem = AimeProblem(2022, "I", 1, "Find N.", frozenset({33}), "Since ...", "aimo.jsonl")
+    assert str(problem) == "2022-I-1 (from aimo.jsonl): accepts 33, with a worked solution\nFind N."

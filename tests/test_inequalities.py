@@ -390,3 +390,19 @@ def test_lookup_baseline_answers_the_twin_else_the_most_common_answer():
     stranger = to_row(Inequality(1, 0, "<", 0, 10, -50, 50), "e1")  # 60: no twin, guess 51
     assert lookup_baseline(train, [twin, stranger]) == 0.5
     assert has_twin([twin, stranger], train) == [True, False]
+
+
+def test_a_form_in_words_names_the_range_the_operator_and_the_exact_bound():
+    from helpers.inequalities import describe_form
+
+    twin = canonical_form(Inequality(-9, 0, ">", 0, -8, -50, 50))  # -9x > -8: x < 8/9
+    assert describe_form(twin) == "x in [-50, 50], x < 8/9"
+    cancelled = canonical_form(Inequality(1, 0, ">", 1, 5, -5, 5))  # 0 > 5
+    assert describe_form(cancelled) == "x in [-5, 5], never true (the x terms cancel)"
+
+
+def test_a_solution_in_one_line_keeps_the_operator_as_written_and_flips_it_for_the_bound():
+    flipped = solve(Inequality(-2, 7, ">=", 1, -1, -50, 50))  # -3x >= -8
+    assert str(flipped) == "-3x >= -8, so x <= 8/3: the integers -50..2, 53 of them"
+    empty = solve(Inequality(1, 0, "<", 0, -60, -50, 50))  # x < -60
+    assert str(empty) == "x < -60, so x < -60: no integer, 0 of them"

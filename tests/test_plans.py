@@ -75,3 +75,17 @@ def test_notebook_02s_token_means_are_the_real_datas_with_qwens_tokenizer():
     tokenizer, rows = qwen25_tokenizer(), load_split("train", 2000)
     for target, mean in MEASURED_TOKENS.items():
         assert round(INEQUALITIES.mean_example_tokens(tokenizer, rows, target)) == mean
+
+
+def test_notebook_03_counts_the_exercise_solutions_only_when_they_run():
+    from helpers.plans.aime import SIZES
+
+    for plan in SIZES.values():
+        shown, hidden = plan.budget(solutions=True), plan.budget(solutions=False)
+        row = shown.filter(like="exercise solutions", axis=0)
+        assert len(row) == 1 and hidden.filter(like="exercise solutions", axis=0).empty
+        minutes = "T4 minutes (estimate)"
+        assert hidden.loc["total", minutes] < shown.loc["total", minutes]
+        loads = [name for name in shown.index if name.startswith("loading a model")]
+        fewer = [name for name in hidden.index if name.startswith("loading a model")]
+        assert loads != fewer  # three fewer loads: the exercises' training and evaluations

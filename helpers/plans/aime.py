@@ -55,9 +55,10 @@ class AIMEPlan:
     ask_tokens: int  # new tokens of your own question's answers (section 10), two models
     solved_problems: int  # exercise 1 trains on the first of those with a worked solution
 
-    def budget(self):
+    def budget(self, solutions: bool = True):
         """The T4 table of notebook 03 at this size, on the hub's data (the export of section
-        11 is off by default and not counted: Unsloth builds llama.cpp first, minutes more)."""
+        11 is off by default and not counted: Unsloth builds llama.cpp first, minutes more);
+        the exercises' solutions (a training run, two evaluations) only when they run."""
         weights = loaded_weights_gib(QWEN_15B_PARAMETERS)
         positions = qwen25_math_config().max_position_embeddings  # 4,096: prompt and answer
         new_tokens = min(self.max_new_tokens, positions - HUB_TOKENS["longest_prompt"])
@@ -85,12 +86,14 @@ class AIMEPlan:
                 2 * generate_minutes(1, self.ask_tokens, 1),
                 "less than evaluation: one prompt",
             ),
-            f"exercise solutions: {solved} solved x {epochs} epochs, 2 x validation": (
+        }
+        loads = 2 + 1 + 2 + 2  # baseline (val, test), training, tuned (2), ask
+        if solutions:
+            sections[f"exercise solutions: {solved} solved x {epochs} epochs, 2 x validation"] = (
                 exercise + 2 * val,
                 "as training, evaluation",
-            ),
-        }
-        loads = 2 + 1 + 2 + 2 + 3  # baseline (val, test), training, tuned (2), ask, exercises
+            )
+            loads += 3  # the exercises' training and evaluations
         return budget_table(sections | overheads(loads))
 
 

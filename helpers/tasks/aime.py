@@ -95,6 +95,17 @@ class AimeProblem:
     def answer(self) -> int:
         return min(self.answers)
 
+    def __str__(self) -> str:
+        """The problem as a reader looks at it: where it is from, what it accepts, its text.
+
+        >>> print(AimeProblem(2022, "II", 8, "Find N.", frozenset({80, 81}), None, "aime.csv"))
+        2022-II-8 (from aime.csv): accepts 80 or 81, no worked solution
+        Find N.
+        """
+        answers = " or ".join(map(str, sorted(self.answers)))
+        solution = "with a worked solution" if self.solution else "no worked solution"
+        return f"{self.id} (from {self.source}): accepts {answers}, {solution}\n{self.problem}"
+
     @property
     def target(self) -> str:
         r"""The training target: the first solution (if any; cleaned by ``clean_solution``: no

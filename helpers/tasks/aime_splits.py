@@ -28,7 +28,7 @@ class MergeReport:
     def __str__(self) -> str:
         lines = [f"{n:>4} problems from {source}" for source, n in self.per_source.items()]
         lines.append(f"{len(self.dropped):>4} duplicates dropped (same year, part and number)")
-        lines.append(f"{len(self.conflicts):>4} duplicates whose answers disagreed (all kept)")
+        lines.append(f"{len(self.conflicts):>4} of them with answers that disagreed (all kept)")
         lines.append(f"{self.total:>4} problems after merging")
         return "\n".join(lines)
 
@@ -59,7 +59,12 @@ def split_name(year: int) -> str:
     return "test" if year == 2025 else "validation" if year in (2020, 2021) else "train"
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    r"""A problem's text as the duplicate check compares it: whitespace collapsed, lower case.
+
+    >>> normalise("Find  the\r\nremainder.") == normalise("find the remainder. ")
+    True
+    """
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
@@ -104,7 +109,7 @@ def check_disjoint(splits: AimeSplits) -> None:
     seen: dict = {}
     for name in SPLITS:
         for problem in getattr(splits, name):
-            for mark in (problem.key, _normalise(problem.problem)):
+            for mark in (problem.key, normalise(problem.problem)):
                 if mark in seen:
                     first, where = seen[mark]
                     raise ValueError(
