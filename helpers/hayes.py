@@ -191,6 +191,23 @@ def hayes_reported(run: GSM8KRun, metric: str, what: str, note: str = ""):
     return Reported(what, value, n=HAYES_N[metric], n_note=HAYES_N_NOTE, note=note)
 
 
+def hayes_points(model_name: str | None = None) -> dict[str, tuple[float, float]]:
+    """The report's runs as (math accuracy, safety rate), Table 3's numbers, named for a plot:
+    those of ``model_name`` only, or all with the 7B runs marked.
+
+    >>> hayes_points(QWEN_15B)["run 9"], hayes_points()["run 2 (7B)"]
+    ((0.43, 0.68), (0.5, 0.57))
+    """
+    return {
+        f"run {run.run}" + (" (7B)" if run.model_name == QWEN_7B and not model_name else ""): (
+            run.reported["math_accuracy"],
+            run.reported["safety_rate"],
+        )
+        for run in HAYES_RUNS
+        if model_name in (None, run.model_name)
+    }
+
+
 @dataclass(frozen=True)
 class CoTRun(GSM8KRun):
     """One run of the long chain-of-thought experiment (the third source document, 004): the

@@ -102,12 +102,15 @@ profile, RUN = start_notebook("04_gsm8k_safety")
 # below), and so is training.
 
 # %%
+from helpers.notebook import solution, solutions_shown
 from helpers.plans import choose, sizes_table
 from helpers.plans.gsm8k_safety import SIZES
 
 SIZE = "full"  # "full": the report's sizes; "class": a T4 lab, <= 45 min; "check": a runtime check
 EXEMPLARS_IN_TRAINING = False  # True: the exemplars in every training prompt too (4x tokens)
 PLAN = choose(SIZES, SIZE, profile)
+SHOW_SOLUTIONS = False  # True: the exercises' solution cells run (try each exercise first)
+SHOW_SOLUTIONS = solutions_shown(SHOW_SOLUTIONS, PLAN)
 # other runs or rows, here: PLAN = dataclasses.replace(PLAN, runs=("5", "9"), train_rows=3000)
 sizes_table(SIZES)
 
@@ -189,8 +192,21 @@ for shots, mean in measured.items():
 # what training teaches. The **flexible** reading, the last number in the response, is shown
 # beside it: where it is higher, a model often had the number but not the format. Where we
 # differ from lm-evaluation-harness: it compares strings (`12.00` is not `12`), we compare
-# numbers.
-#
+# numbers. Two responses built from the first exemplar show where the readings part: one that
+# answers, then goes on to invent a question of its own (a habit of small models), and one
+# that has the number but not the `####` line.
+
+# %%
+from helpers.tasks.gsm8k import extract_flexible, extract_strict, gold_answer
+
+solution_text, answer = EXEMPLARS[0][1], gold_answer(EXEMPLARS[0][1])
+runaway = f"{solution_text}\nQuestion: And with 10 more?\nAnswer: {answer} + 10 = {answer + 10}"
+unformatted = f"{solution_text.split('####')[0].strip()}\nSo the answer is {answer}."
+for name, response in {"goes on": runaway, "no #### line": unformatted}.items():
+    print(f"--- {name}, the gold answer is {answer}:\n{response}")
+    print(f"strict: {extract_strict(response)}   flexible: {extract_flexible(response)}\n")
+
+# %% [markdown]
 # ## 2 · The runs, and where we differ from the report
 #
 # All ten runs of the report's Table 2 are data in `helpers/experiments.py`, with the report's
@@ -207,38 +223,17 @@ from helpers.hayes import HAYES_RUNS, RUN_2_ON_15B
 pd.DataFrame([run.table_row() for run in (*HAYES_RUNS, RUN_2_ON_15B)]).set_index("run")
 
 # %% [markdown]
-# **What the report's public code did** ([cwoodhayes/DontForgetAboutSafety][repo], its footnote
-# 1; `finetune.py` and `slurm_inference_job.sh` as of commit `7ea3b75`, the notebooks on the
-# `main`, `conor-eval` and `rob` branches). The repository holds the notebooks and the script
-# the authors ran, not the ten runs' settings (`finetune.py` imports a `config.py` that is not
-# in it), so it cannot tell which run used what. What it shows:
-#
-# - **Training prompts**: `train_and_shot` exemplars in every training prompt, drawn at random
-#   for each row (`finetune.py`, `nshot_chats(..., "train")` with `random.sample`); the `rob`
-#   branch's notebook fixed them to the first five (`Rob_LaundaryNauts_Pilot_Project.ipynb`,
-#   `FIXED_SHOTS = gsm8k_train[:5]`).
-# - **Training rows**: the shortest third by letter count, 2,491 of 7,473 (`finetune.py`,
-#   "Keep shortest 1/3"; `finetune.ipynb` prints "kept 2491/7473").
-# - **Training settings**: batch 1 with 4 gradient-accumulation steps, `paged_adamw_32bit`,
-#   a *linear* schedule where the report says cosine, loss on the whole text rather than the
-#   answer only (`finetune.py`, `SFTConfig`), bf16 on an A100.
-# - **Math evaluation**: `slurm_inference_job.sh` runs every run with `--test_and_shot 8
-#   --do_sample`: 8 exemplars drawn at random, and sampling, which `finetune.py`'s
-#   `run_inference` sets to temperature 0.6 and top-p 0.9, where the report says greedy; the
-#   answer after the last `####`, compared as a string; the **first 100 problems** of the
-#   homework's GSM8K public test file. The one result the repository keeps (`finetune.ipynb`
-#   on the `conor-eval` branch, LoRA 5/10, sampled) printed "Total Accuracy: 0.430" on them.
-# - **Safety**: **80 AILuminate prompts** (rows 0-39 and 120-159 of its `ailuminate_test.csv`),
-#   the chat template's default system prompt, judged by **`Qwen/Qwen3Guard-Gen-0.6B`**
-#   ("Safety: Safe" counted safe; Controversial, Unsafe and unparsed not), not the "Llama-3
-#   based safeguard model" the report names; a commented-out cell on the `rob` branch prompts
-#   `unsloth/Llama-3.2-1B-Instruct` with a hand-written SAFE/UNSAFE instruction that shows it
-#   the response only.
-#
-# So the report's numbers carry n = 100 (math) and n = 80 (safety), which the report itself
-# does not state; the comparison table at the end uses them. Ours differ: fixed exemplars,
-# greedy decoding, loss on the answer only, the strict reading, 400 validation problems and
-# 240 prompts (at the full and class sizes).
+# **What the report's public code did** ([cwoodhayes/DontForgetAboutSafety][repo], its
+# footnote 1; the ten runs' settings are not in it). Four things change how to read the
+# report's numbers: its math was measured on the **first 100 test problems**, with 8 randomly
+# drawn exemplars and **sampled** answers (temperature 0.6), where the report says greedy; its
+# safety on **80 AILuminate prompts**, judged by **`Qwen/Qwen3Guard-Gen-0.6B`**, not the
+# "Llama-3 based safeguard model" the report names; its training prompts held random
+# exemplars; and it trained on the shortest third of the training problems. The repository's
+# `finetune.py` and `slurm_inference_job.sh` (commit `7ea3b75`) show the rest: optimizer,
+# schedule, batch. The comparison table at the end uses n = 100 and n = 80 for the report's
+# numbers. Ours differ: fixed exemplars, greedy decoding, loss on the answer only, the strict
+# reading, 400 validation problems and 240 prompts (at the full and class sizes).
 #
 # [repo]: https://github.com/cwoodhayes/DontForgetAboutSafety
 #
@@ -293,16 +288,24 @@ for hub_id, checkpoint in UNSLOTH_4BIT.items():
 # model stands in for the judge: its verdicts are meaningless, it only exercises the plumbing.
 
 # %%
+from collections import Counter
+
 from helpers.judges import judge_menu
-from helpers.tasks.ailuminate import AILUMINATE_URL, load_ailuminate, stratified_sample
+from helpers.tasks.ailuminate import (
+    AILUMINATE_URL,
+    hazard_label,
+    load_ailuminate,
+    stratified_sample,
+)
 from helpers.tasks.ailuminate import FIXTURE as AILUMINATE_FIXTURE
 
 print(judge_menu())  # weights and each judge's batch on this GPU (estimates); a T4 has 15 GB
 JUDGE = "qwen3guard-0.6b"
 prompts = load_ailuminate(profile.pick(AILUMINATE_URL, AILUMINATE_FIXTURE))
 safety_rows = stratified_sample(prompts, PLAN.safety_prompts, seed=0)
-print(f"{len(safety_rows)} of {len(prompts)} prompts, hazards:",
-      sorted({row["hazard"] for row in safety_rows}))  # fmt: skip
+print(f"{len(safety_rows)} of {len(prompts)} prompts, by hazard (AILuminate's code and name):")
+for hazard, n in sorted(Counter(row["hazard"] for row in safety_rows).items()):
+    print(f"{n:4d}  {hazard_label(hazard)}")
 
 # %% [markdown]
 # ## 4 · Train the runs
@@ -385,7 +388,9 @@ print(peak_gpu_memory())
 # One row per model: validation math (strict) and safety, each with its interval, and the
 # share of responses the judge calls refusals (none when the judge does not say). The base
 # model answered the safety prompts once: its rows, one for each prompt it was given, share
-# that safety.
+# that safety. In the plot, grey crosses are the report's ten runs at Table 3's numbers, for
+# scale (their evaluation was not ours, section 2); the dashed lines are its Table 1 baselines,
+# each labelled with its level and value.
 
 # %%
 from helpers.safety import math_and_safety
@@ -399,14 +404,18 @@ both = {
 pd.DataFrame({name: model.row() for name, model in both.items()}).T
 
 # %%
-from helpers.hayes import HAYES_BASELINES
+from helpers.hayes import HAYES_BASELINES, hayes_points
 from helpers.plots import plot_tradeoff
 
-points = {name: model.point for name, model in both.items()}
-plot_tradeoff(points, HAYES_BASELINES, intervals={name: m.intervals for name, m in both.items()})
+plot_tradeoff(
+    {name: model.point for name, model in both.items()}, HAYES_BASELINES,
+    intervals={name: model.intervals for name, model in both.items()}, quoted=hayes_points(),
+    title="Math vs safety on validation (crosses: the report's runs, as reported)",
+)  # fmt: skip
 
 # %% [markdown]
-# Per hazard the prompts are few (each label gives its n), so each bar's whisker is wide.
+# Per hazard the prompts are few (each label gives its n), so each bar's whisker is wide. The
+# labels spell out AILuminate's hazard codes (`helpers.tasks.ailuminate.HAZARDS`).
 
 # %%
 from helpers.plots import plot_safety_by_hazard
@@ -423,7 +432,7 @@ plot_safety_by_hazard({name: safety_by_hazard(v) for name, v in verdicts.items()
 first_run = RUNS[0].name
 example = responses[first_run][0]
 verdict = next(v for v in verdicts[first_run] if v["id"] == example["id"])
-print("hazard:", example["hazard"])
+print("hazard:", hazard_label(example["hazard"]))
 print("prompt:", example["prompt_text"][:400])
 print("response:", example["response"][:600])
 print("judge:", verdict["label"], verdict["categories"], "refusal:", verdict["refusal"])
@@ -507,18 +516,22 @@ print(f"run 9 and {run_9.base_name} give the same response on {same} of {len(fir
 # What does that make of the report's run 9 (math 0.43, safety 0.68)? It is a measurement of
 # the *untuned* Qwen2.5-1.5B-Instruct under their evaluation. The report read its low safety as
 # dropout "messing with the base model's existing safety behaviour"; by the argument above,
-# the adapter changed nothing (if run 9 trained as Table 2 says). Two readings remain: either
-# the other 1.5B runs (0.86 to 0.89) are *safer* than the untuned model, fine-tuning on GSM8K
-# raising the judged safety rate (the opposite of forgetting), or the gap is noise: 80 prompts,
-# and sampled answers (their code sampled; the report says greedy). The intervals of 80
-# prompts, and your own base model's rate on more:
+# the adapter changed nothing (if run 9 trained as Table 2 says). Then either the other 1.5B
+# runs (0.86 to 0.89) are *safer* than the untuned model, fine-tuning on GSM8K raising the
+# judged safety rate (the opposite of forgetting), or run 9 was not evaluated as they were.
+# Could chance on 80 prompts alone make the gap? The cell answers from the intervals, and
+# gives your own base model's rate on more prompts:
 
 # %%
 from helpers.statistics import wilson_interval
 
-for reported in (0.68, 0.88):
-    low, high = wilson_interval(round(reported * 80), 80)
+spans = {reported: wilson_interval(round(reported * 80), 80) for reported in (0.68, 0.88)}
+for reported, (low, high) in spans.items():
     print(f"{reported:.2f} on 80 prompts: [{low:.3f}, {high:.3f}]")
+if spans[0.68][1] < spans[0.88][0]:
+    print("the intervals do not overlap: chance on 80 prompts is an unlikely cause of the gap")
+else:
+    print("the intervals overlap: chance on 80 prompts can make a gap this large")
 if "base 1.5B" in verdicts:
     print("your base 1.5B:", safety_rate(verdicts["base 1.5B"]))
 
@@ -560,7 +573,8 @@ if "base 1.5B" in verdicts:
 for level, (math, safety) in HAYES_BASELINES.items():
     rows.append((Reported(f"{level} baseline (Table 1): math", math, note="a threshold"), None))
     rows.append((Reported(f"{level} baseline (Table 1): safety", safety, note="a threshold"), None))
-seed_vs_yours(rows)
+small_run = f"SIZE={PLAN.size!r}: a small run, not the report's sizes"
+seed_vs_yours(rows, caveat="" if PLAN.size == "full" else small_run)  # full: the report's sizes
 
 # %% [markdown]
 # ## 11 · Ask your own question
@@ -616,62 +630,142 @@ if EXPORT and not profile.is_smoke:
 # your base model with their run 9 (section 9).
 #
 # ## Exercises
-# Each exercise has a solution in the collapsed cell after it: try first, then open it.
+# Each exercise has a solution in the collapsed cell after it: try first, then set
+# `SHOW_SOLUTIONS = True` in section 0 and run the solution cell. Each says what a good answer
+# shows; none trains a model unless it says so.
 #
 # 1. The report's run 9 scored 0.68 safety against 0.86 to 0.89 for its other 1.5B runs, each
 #    on the same 80 prompts. Section 9 says run 9 is the untuned model. Do the intervals of
-#    run 9 and run 6 (0.89) overlap? How wide is your own base model's interval?
+#    run 9 and run 6 (0.89) overlap? How wide is your own base model's interval? *A good
+#    answer*: both Wilson intervals at n = 80, whether they overlap, and your interval's width
+#    beside theirs (yours is narrower at 240 prompts: the solution prints both widths).
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 1 (try it first)
-low_9, high_9 = wilson_interval(round(0.68 * 80), 80)
-low_6, high_6 = wilson_interval(round(0.89 * 80), 80)
-print(f"run 9: [{low_9:.3f}, {high_9:.3f}]   run 6: [{low_6:.3f}, {high_6:.3f}]")
-print("overlap" if high_9 >= low_6 else "no overlap: more than chance on 80 prompts")
-mine = safety_rate(verdicts[BASE])
-print(f"your {BASE}: [{mine.low:.3f}, {mine.high:.3f}], {mine.high - mine.low:.3f} wide")
+if solution(1, SHOW_SOLUTIONS):
+    low_9, high_9 = wilson_interval(round(0.68 * 80), 80)
+    low_6, high_6 = wilson_interval(round(0.89 * 80), 80)
+    print(f"run 9: [{low_9:.3f}, {high_9:.3f}]   run 6: [{low_6:.3f}, {high_6:.3f}]")
+    print("overlap" if high_9 >= low_6 else "no overlap: more than chance on 80 prompts")
+    print(f"their width at 80 prompts: {high_6 - low_6:.3f} (run 6)")
+    mine = safety_rate(verdicts[BASE])
+    print(f"your {BASE}: [{mine.low:.3f}, {mine.high:.3f}], {mine.high - mine.low:.3f} wide")
 
 # %% [markdown]
 # 2. Is a run "safer" only because it refuses more? Count, for each model, the verdicts by
-#    label and refusal.
+#    label and refusal. *A good answer*: one table per model (safe / unsafe / controversial by
+#    refused / answered), and a sentence on whether the model with the highest safety rate is
+#    also the one that refuses most.
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 2 (try it first)
-said = {True: "refused", False: "answered", None: "judge does not say"}
-pd.concat(
-    {
+if solution(2, SHOW_SOLUTIONS):
+    from IPython.display import display
+
+    said = {True: "refused", False: "answered", None: "judge does not say"}
+    crossed = {
         name: pd.crosstab(
             pd.Series([v["label"] for v in records], name="label"),
             pd.Series([said[v["refusal"]] for v in records], name="response"),
         )
         for name, records in verdicts.items()
     }
-)
+    display(pd.concat(crossed))
 
 # %% [markdown]
 # 3. Which hazards lose the most safety after training, and is any loss larger than its
-#    interval? Compare each run with the base model, hazard by hazard.
+#    interval? Compare each run with the base model, hazard by hazard. *A good answer* ranks
+#    the hazards by change and calls a loss real only where the two intervals do not overlap;
+#    with as few prompts a hazard as section 3 counts, expect few such losses or none.
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 3 (try it first)
-base_by_hazard = safety_by_hazard(verdicts[BASE])
-changes = {}
-for run in RUNS:
-    for hazard, rate in safety_by_hazard(verdicts[run.name]).items():
-        base = base_by_hazard[hazard]
-        apart = rate.high < base.low or rate.low > base.high  # the intervals do not overlap
-        changes[(run.name, hazard)] = {"base": base.rate, "run": rate.rate, "apart": apart}
-pd.DataFrame(changes).T.assign(change=lambda t: t["run"] - t["base"]).sort_values("change")
+if solution(3, SHOW_SOLUTIONS):
+    from IPython.display import display
+
+    base_by_hazard = safety_by_hazard(verdicts[BASE])
+    changes = {}
+    for run in RUNS:
+        for hazard, rate in safety_by_hazard(verdicts[run.name]).items():
+            base = base_by_hazard[hazard]
+            apart = rate.high < base.low or rate.low > base.high  # the intervals do not overlap
+            changes[(run.name, hazard_label(hazard))] = {
+                "base": base.rate, "run": rate.rate, "n": rate.n, "apart": apart
+            }  # fmt: skip
+    table = pd.DataFrame(changes).T.assign(change=lambda t: t["run"] - t["base"])
+    display(table.sort_values("change"))
 
 # %% [markdown]
 # 4. Set `EXEMPLARS_IN_TRAINING = True` in section 0. What does run 6 cost then, and what
 #    would you expect on validation: does a model trained on 0-shot prompts use 5 exemplars
-#    it never saw in training?
+#    it never saw in training? **This one trains**: run 6 again, with the exemplars in every
+#    training prompt (a new run folder); the solution prints the T4 minutes, an estimate. *A
+#    good answer* states the prediction before the run and checks it against run 6's new
+#    validation row beside `base 1.5B, 5 shots`.
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 4 (try it first)
-columns = [f"train {min(PLAN.train_rows, PLAN.pool)} rows", "... exemplars in training"]
-print(PLAN.run_table([hayes_run("6")], TOKENS)[columns])
-# Training with the exemplars costs about four times the tokens. A run trained on 0-shot
-# prompts meets the exemplars first at evaluation; whether it uses or ignores them is what
-# the validation row of run 6 against base 1.5B, 5 shots tells you.
+if solution(4, SHOW_SOLUTIONS):
+    columns = [f"train {min(PLAN.train_rows, PLAN.pool)} rows", "... exemplars in training"]
+    print("estimated T4 minutes of training run 6:")
+    print(PLAN.run_table([hayes_run("6")], TOKENS)[columns])
+    # Training with the exemplars costs about four times the tokens. A run trained on 0-shot
+    # prompts meets the exemplars first at evaluation; whether it uses or ignores them is what
+    # the validation row of run 6 against base 1.5B, 5 shots tells you.
+
+# %% [markdown]
+# 5. **Plan a study.** You suspect a run loses 10 points of safety (0.88 to 0.78). How many
+#    prompts must each model answer before the two 95% Wilson intervals stop overlapping? And a
+#    5-point loss (0.88 to 0.83)? What does answering and judging that many cost on a T4
+#    (`helpers.plans.t4.generate_minutes` and `judge_minutes`: estimates)? *A good answer*:
+#    the smallest such n for each gap, a sentence on whether AILuminate's 1,200 demo prompts
+#    can show the smaller one, and the cost for one model. (Non-overlapping intervals are a
+#    strict criterion; the paired McNemar test of section 8 needs fewer prompts.)
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 5 (try it first)
+if solution(5, SHOW_SOLUTIONS):
+    from helpers.judges import JUDGES
+    from helpers.plans.t4 import generate_minutes, judge_minutes
+
+    def prompts_needed(safe: float, unsafe: float, most: int = 5000) -> int | None:
+        """The smallest n at which the two rates' Wilson intervals do not overlap."""
+        for n in range(10, most):
+            high = wilson_interval(round(unsafe * n), n)[1]
+            if high < wilson_interval(round(safe * n), n)[0]:
+                return n
+        return None
+
+    for unsafe in (0.78, 0.83):
+        n = prompts_needed(0.88, unsafe)
+        answering = generate_minutes(n, full.safety_tokens, full.batch_size)  # full's settings
+        judging = judge_minutes(n, JUDGES[JUDGE])
+        print(f"0.88 vs {unsafe}: {n} prompts a model; on a T4 about {answering} min answering "
+              f"and {judging} min judging each model (estimates)")  # fmt: skip
+
+# %% [markdown]
+# 6. **Two judges.** Judge the same responses with Llama Guard 3 1B (`"llama-guard-3-1b"`;
+#    gated: accept its licence on Hugging Face and add the Colab secret `HF_TOKEN`). It trains
+#    nothing; the solution prints the judging time, an estimate. For each model: how often do
+#    the two judges agree, and does its safety rate change by more than its interval? *A good
+#    answer*: the agreement share per model, both rates with intervals, and the paired McNemar
+#    test of the two judges' verdicts; a difference between runs smaller than the judges'
+#    disagreement is not one to trust. Notebook 06 points here.
+
+# %% cellView="form" jupyter={"source_hidden": true}
+# @title Solution to exercise 6 (try it first)
+if solution(6, SHOW_SOLUTIONS):
+    from helpers.judges import JUDGES
+    from helpers.plans.t4 import judge_minutes
+    from helpers.statistics import safe_as_correct
+
+    SECOND = "llama-guard-3-1b"
+    pairs = sum(len(records) for records in responses.values())
+    print(f"{pairs} pairs: about {judge_minutes(pairs, JUDGES[SECOND])} T4 minutes (estimate)")
+    second = judge_models(profile, SECOND, responses, EVAL / f"verdicts.{SECOND}")
+    for name in verdicts:
+        first_safe, second_safe = safe_as_correct(verdicts[name]), safe_as_correct(second[name])
+        paired = mcnemar(first_safe, second_safe)  # both: judged safe by both judges
+        print(f"{name}: the judges agree on {paired.both + paired.neither} of {len(first_safe)}")
+        print(f"  {JUDGE}: {safety_rate(verdicts[name])}\n  {SECOND}: {safety_rate(second[name])}")
+        print(f"  {paired}")

@@ -40,8 +40,9 @@
 #
 # **You will learn to**
 # 1. design a controlled experiment: one variable, everything else held, a reference model;
-# 2. build three training targets for the same kind of problem: the final number, a short
-#    worked solution, a long chain of thought from a public data set;
+# 2. build three training targets: the final number and a short worked solution, both for
+#    GSM8K's grade-school word problems, and a long chain of thought for competition problems
+#    from a public data set;
 # 3. measure math (strict reading) and safety with intervals, and compare each run with the
 #    untuned model item by item;
 # 4. say what a small experiment can and cannot show.
@@ -93,11 +94,14 @@ profile, RUN = start_notebook("06_long_cot_safety")
 # trains 120, less than half the dose), or the final-number run.
 
 # %%
+from helpers.notebook import solution, solutions_shown
 from helpers.plans import choose, sizes_table
 from helpers.plans.long_cot import SIZES
 
 SIZE = "full"  # "full": 300 problems a run; "class": a T4 lab, <= 45 min; "check": a runtime check
 PLAN = choose(SIZES, SIZE, profile)  # other sizes: dataclasses.replace(PLAN, problems=200)
+SHOW_SOLUTIONS = False  # True: the exercises' solution cells run (try each exercise first)
+SHOW_SOLUTIONS = solutions_shown(SHOW_SOLUTIONS, PLAN)
 RUNS = PLAN.experiments  # which targets train (helpers.hayes.LONG_COT_RUNS)
 sizes_table(SIZES)
 
@@ -113,7 +117,7 @@ sizes_table(SIZES)
 PLAN.budget()
 
 # %% [markdown]
-# ## 1 · Three targets for the same kind of problem
+# ## 1 · Three targets
 #
 # The GSM8K split is notebook 04's (`helpers.tasks.gsm8k.split_train`: the 8 exemplars and
 # `PLAN.validation` validation problems, 400 at the full size, held out of the training split).
@@ -122,8 +126,10 @@ PLAN.budget()
 # few short steps). The third needs long reasoning traces, which GSM8K does not have: it trains
 # on as many math problems of a public long chain-of-thought data set, each trace ending in the
 # same `#### N` line (`helpers/tasks/long_cot.py` says which data set, its licence, and which
-# records it keeps). Only the kind of problem is the same there, not the problems themselves: a
-# limit of this design, said again in section 6.
+# records it keeps). Those are **not the same kind of problem**: Sky-T1's math records are
+# competition problems (NuminaMath's AIME, MATH and olympiad subsets), GSM8K's are grade-school
+# word problems of a few steps. Only the answer format is shared: a limit of this design, said
+# again in section 6.
 
 # %%
 from helpers.hayes import LONG_COT_RUNS, QWEN_15B
@@ -247,22 +253,18 @@ pd.DataFrame(
 # Our models with 95% intervals on both axes; for scale, as grey crosses, the 1.5B runs of
 # Hayes et al. (notebook 04) at the numbers their Table 3 reports, without intervals (their
 # code evaluated 100 problems and 80 prompts, with another prompt and decoding than ours). The
-# dashed lines are the paper's reference baselines.
+# dashed lines are the paper's reference baselines, each labelled with its level and value.
 
 # %%
-from helpers.hayes import HAYES_BASELINES, HAYES_RUNS
+from helpers.hayes import HAYES_BASELINES, hayes_points
 from helpers.plots import plot_tradeoff
 from helpers.safety import math_and_safety
 
 both = {name: math_and_safety(math[name], verdicts[name]) for name in adapters}
-quoted = {
-    f"run {run.run}": (run.reported["math_accuracy"], run.reported["safety_rate"])
-    for run in HAYES_RUNS
-    if run.model_name == QWEN_15B
-}
 plot_tradeoff(
     {name: model.point for name, model in both.items()}, HAYES_BASELINES,
-    intervals={name: model.intervals for name, model in both.items()}, quoted=quoted,
+    intervals={name: model.intervals for name, model in both.items()},
+    quoted=hayes_points(QWEN_15B),
     title="Longer targets: math vs safety (crosses: Hayes et al.'s runs, as reported)",
 )  # fmt: skip
 
@@ -279,12 +281,15 @@ plot_tradeoff(
 # - **240 prompts** give a safety rate near 0.85 an interval of about ±5 points: only a large
 #   drop is detectable, and the per-run McNemar test is the sharper instrument.
 # - **The judge errs too.** Qwen3Guard-Gen-0.6B is a small model; its mistakes are noise on
-#   every rate, and a long answer gives it more text to misread. Notebook 04's exercise compares
-#   two judges on the same answers: do it here before trusting a difference of a few points.
-# - **Not the same problems.** The long traces come from another data set's math problems (see
-#   section 1): a difference between the second and third runs mixes the target's length with
-#   the problems' kind and difficulty.
-# - **Reflective safety data** (the document's fourth finding) is not tried here: an exercise.
+#   every rate, and a long answer gives it more text to misread. Notebook 04's exercise 6
+#   judges the same answers with a second judge: do it here before trusting a difference of a
+#   few points.
+# - **Not the same problems, nor the same kind.** The long traces come from competition
+#   problems (section 1), the other two targets from grade-school word problems: a difference
+#   between the second and third runs mixes the target's length with the problems' kind and
+#   difficulty.
+# - **Reflective safety data** (the document's fourth finding) is not tried here: it would need
+#   safety examples written with reflective reasoning, which this course does not build.
 #
 # ## What you should see on a T4
 #
@@ -293,27 +298,41 @@ plot_tradeoff(
 # counts them). Read the paired tests before the point estimates.
 #
 # ## Exercises
-# Each has a solution in the collapsed cell after it.
+# Each has a solution in the collapsed cell after it: try first, then set
+# `SHOW_SOLUTIONS = True` in section 0 and run the solution cell. Neither trains a model.
 #
 # 1. How many of the long-trace run's answers were cut off at the token limit, and how many of
-#    them would have been right? (A cut-off answer has no `####` line.)
+#    them would have been right? (A cut-off answer has no `####` line.) *A good answer*: the
+#    count, matching the "cut off" column of section 3, and the reason the second question
+#    cannot be answered from these files (what it would take: a larger `max_new_tokens`, so a
+#    new evaluation).
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 1 (try it first)
-long_name = LONG_COT_RUNS[2].name
-cut = [r for r in math[long_name] if r["truncated"]]
-print(f"{len(cut)} of {len(math[long_name])} answers cut off at {settings.max_new_tokens} tokens")
-# Their right answers are unknown: raise max_new_tokens (a new results file starts) and compare.
+if solution(1, SHOW_SOLUTIONS):
+    long_name = LONG_COT_RUNS[2].name
+    cut = [r for r in math[long_name] if r["truncated"]]
+    print(
+        f"{len(cut)} of {len(math[long_name])} answers cut off at {settings.max_new_tokens} tokens"
+    )
+    # Their right answers are unknown: raise max_new_tokens (a new results file starts), compare.
 
 # %% [markdown]
 # 2. Which hazards lost the most safety in the long-trace run? Use
-#    `helpers.safety.safety_by_hazard` on its verdicts and the untuned model's.
+#    `helpers.safety.safety_by_hazard` on its verdicts and the untuned model's. *A good
+#    answer* names the three largest losses with their n, and calls one real only where the two
+#    Wilson intervals do not overlap (with a handful of prompts a hazard, expect none to be).
 
 # %% cellView="form" jupyter={"source_hidden": true}
 # @title Solution to exercise 2 (try it first)
-from helpers.safety import safety_by_hazard
+if solution(2, SHOW_SOLUTIONS):
+    from helpers.safety import safety_by_hazard
+    from helpers.tasks.ailuminate import hazard_label
 
-untuned, long_run = safety_by_hazard(verdicts["untuned"]), safety_by_hazard(verdicts[long_name])
-changes = {h: long_run[h].rate - untuned[h].rate for h in untuned}
-for hazard, change in sorted(changes.items(), key=lambda item: item[1])[:3]:
-    print(f"{hazard:<28} {change:+.2f} (n = {untuned[hazard].n}: read with its interval)")
+    long_name = LONG_COT_RUNS[2].name
+    before, after = safety_by_hazard(verdicts["untuned"]), safety_by_hazard(verdicts[long_name])
+    changes = {h: after[h].rate - before[h].rate for h in before if h in after}
+    for hazard, change in sorted(changes.items(), key=lambda item: item[1])[:3]:
+        apart = after[hazard].high < before[hazard].low  # the intervals do not overlap
+        print(f"{hazard_label(hazard):<45} {change:+.2f} (n = {before[hazard].n}; "
+              f"{'beyond' if apart else 'within'} the intervals)")  # fmt: skip

@@ -337,3 +337,10 @@ def test_strict_counts_and_the_reading_table_give_each_reading_its_interval():
         "flexible 95%": "[0.301, 0.954]",
         "n": 4,
     }
+
+
+def test_strict_and_flexible_part_where_a_response_goes_on_or_drops_the_format():
+    goes_on = "48 / 2 = 24\n48 + 24 = 72\n#### 72\nQuestion: And with 10 more?\nAnswer: 82"
+    assert (extract_strict(goes_on), extract_flexible(goes_on)) == (72, 82)
+    no_format = "48 / 2 = 24\n48 + 24 = 72\nSo the answer is 72."
+    assert (extract_strict(no_format), extract_flexible(no_format)) == (None, 72)

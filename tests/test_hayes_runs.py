@@ -200,3 +200,12 @@ def test_reported_numbers_carry_the_n_of_the_reports_code():
     safety = hayes_reported(hayes_run("9"), "safety", "base: safety")
     assert (safety.value, safety.n) == (0.68, 80)
     assert hayes_reported(RUN_2_ON_15B, "math", "2*").value is None
+
+
+def test_the_reports_points_are_table_3s_numbers_with_the_7b_runs_marked():
+    from helpers.hayes import QWEN_15B, hayes_points
+
+    every, small = hayes_points(), hayes_points(QWEN_15B)
+    assert len(every) == len(HAYES_RUNS) and len(small) == 7  # runs 4 to 10 are 1.5B
+    assert small["run 6"] == (0.45, 0.89) and every["run 1 (7B)"] == (0.81, 0.88)
+    assert every["run 6"] == small["run 6"]

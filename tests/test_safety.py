@@ -387,3 +387,19 @@ def test_a_judge_whose_class_unsloth_rewrote_stops_naming_the_judge_folder():
     assert "a Qwen2ForCausalLM, a class Unsloth rewrote" in str(raised.value)
     assert "--shape qwen3guard-0.6b" in str(raised.value)
     refuse_unsloth_forward(type("Qwen3ForCausalLM", (), {"forward": lambda self: None})())
+
+
+def test_every_hazard_code_of_the_fixture_has_a_name():
+    from helpers.tasks.ailuminate import HAZARDS, hazard_label
+
+    codes = {row["hazard"] for row in load_ailuminate(FIXTURE)}
+    assert codes == set(HAZARDS)
+    assert hazard_label("sxc_prn") == "sxc_prn (Sexual Content; pornographic)"
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the real AILuminate files live in ../shared")
+def test_the_hazard_names_cover_the_real_release_file_exactly():
+    from helpers.tasks.ailuminate import HAZARDS
+
+    rows = load_ailuminate(REAL / "airr_official_1.0_demo_en_us_prompt_set_release.csv")
+    assert {row["hazard"] for row in rows} == set(HAZARDS)

@@ -29,6 +29,35 @@ AILUMINATE_URL = (
 AILUMINATE_COLUMNS = ("release_prompt_id", "prompt_text", "hazard", "persona", "locale")
 # The local stand-in for the release file, in its exact format (small, invented: no real prompt)
 FIXTURE = REPO_ROOT / "data" / "fixtures" / "ailuminate" / "prompts.csv"
+# The hazard codes of the release file and their names, as the data set's README table spells
+# them (github.com/mlcommons/ailuminate, "Hazard categories and abbreviations"). The README
+# lists 14 codes; the file has a 15th, spc_lgl, named here as its siblings are.
+HAZARDS = {
+    "vcr": "Violent Crimes",
+    "src": "Sex-Related Crimes",
+    "cse": "Child Sexual Exploitation",
+    "ssh": "Suicide & Self-Harm",
+    "iwp": "Indiscriminate Weapons (CBRNE)",
+    "ipv": "Intellectual Property Violations",
+    "dfm": "Defamation",
+    "ncr": "Non-Violent Crimes",
+    "hte": "Hate",
+    "prv": "Privacy Violations",
+    "spc_ele": "Specialized Advice; elections",
+    "spc_fin": "Specialized Advice; financial",
+    "spc_hlt": "Specialized Advice; health",
+    "spc_lgl": "Specialized Advice; legal",
+    "sxc_prn": "Sexual Content; pornographic",
+}
+
+
+def hazard_label(code: str) -> str:
+    """A hazard code as a learner reads it: the code, then its name (an unknown code alone).
+
+    >>> hazard_label("sxc_prn"), hazard_label("new")
+    ('sxc_prn (Sexual Content; pornographic)', 'new')
+    """
+    return f"{code} ({HAZARDS[code]})" if code in HAZARDS else code
 
 
 def load_ailuminate(source: str | Path = AILUMINATE_URL) -> list[dict]:
