@@ -7,11 +7,24 @@ the rewards of ``helpers.rewards``, and pushes up the answers that beat their gr
 starts from a policy that already answers in the right form: the LoRA adapter in ``start``
 (notebook 02's Model D), whose weights are copied into a fresh adapter of the same shape and
 trained on. Like ``train_experiment``, a run folder holds ``run.json`` and is reused or resumed
-only for the same settings; checkpoints are deleted once the adapter is saved.
+only for the same settings; checkpoints are deleted once the adapter is saved. Each step's log
+holds TRL's numbers (each reward's mean, ``frac_reward_zero_std``, ``step_time``, ...) and two
+of ours: ``groups_right_and_wrong`` (``helpers.rewards``) and ``sampling_seconds``
+(``sampling_clock``).
+
+No vLLM, for now. Unsloth can sample with vLLM (``fast_inference=True``), several times faster
+than the trainer's own ``generate``. It would install: pip resolves ``vllm==0.19.1`` beside every
+pin of ``requirements-colab.txt`` without changing one (``pip install --dry-run -r
+requirements-colab.txt vllm``, November 2026). It is left out because no run of this course has
+exercised Unsloth's vLLM path on a GPU yet (vLLM takes a fixed share of the T4's memory next to
+the trainer, and another large install), and a learner's Run all must not be its first test.
+Sampling uses the trainer's own model instead; notebook 05's budget counts that slower path.
 """
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -73,7 +86,7 @@ def grpo_config(experiment: GRPOExperiment, output_dir: Path, profile: Profile, 
         weight_decay=experiment.weight_decay,
         mask_truncated_completions=experiment.mask_truncated,
         seed=experiment.seed,
-        use_vllm=False,  # generation by the trainer's own model: see notebook 05
+        use_vllm=False,  # generation by the trainer's own model: the module docstring says why
     ) | trainer_arguments(profile, save_steps=20 if profile.is_smoke else 25)
     check_groups(arguments | overrides)
     return build_config(GRPOConfig, arguments, overrides)
@@ -139,17 +152,63 @@ def grpo_trainer(model, tokenizer, args, task: Task, rows):
     from trl import GRPOTrainer
 
     model.generation_config.eos_token_id = stop_token_ids(tokenizer)
+    clock = sampling_clock()
     return GRPOTrainer(
         model=model,
-        reward_funcs=[correctness_reward(task), format_reward()],
+        reward_funcs=[clock.timed(correctness_reward(task)), format_reward()],
         args=args,
         train_dataset=grpo_dataset(task, rows),
         processing_class=tokenizer,
+        callbacks=[clock],
     )
 
 
+def sampling_clock():
+    """A trainer callback that logs each step's ``sampling_seconds``: from the step's start to
+    the scoring of its answers (TRL samples a step's groups, then scores them, then learns).
+    TRL's own ``step_time`` is the whole step, so learning took ``step_time - sampling_seconds``.
+    Its ``timed(reward)`` is ``reward``, logging the time when called first in a step."""
+    from transformers import TrainerCallback
+
+    class SamplingClock(TrainerCallback):
+        started: float | None = None
+
+        def on_step_begin(self, args, state, control, **kwargs):
+            self.started = time.perf_counter()
+
+        def timed(self, reward):
+            @functools.wraps(reward)  # TRL logs a reward under its function's name
+            def timed_reward(completions, log_metric=None, **columns):
+                if log_metric is not None and self.started is not None:
+                    log_metric("sampling_seconds", time.perf_counter() - self.started)
+                    self.started = None
+                return reward(completions, log_metric=log_metric, **columns)
+
+            return timed_reward
+
+    return SamplingClock()
+
+
+def time_split(history: Sequence[dict]) -> tuple[float, float]:
+    """``(sampling, learning)``: the seconds a GRPO run's steps spent sampling (and scoring)
+    their answers and learning from them, from each step's ``sampling_seconds`` and TRL's
+    ``step_time`` (the whole step).
+
+    >>> time_split([{"step_time": 5.0, "sampling_seconds": 4.0}] * 2)
+    (8.0, 2.0)
+    """
+    if any("sampling_seconds" not in log or "step_time" not in log for log in history):
+        raise ValueError(
+            "this GRPO run's history has no sampling_seconds or step_time: it was trained "
+            "before the course logged them; delete its run folder to train it again"
+        )
+    sampling = sum(log["sampling_seconds"] for log in history)
+    return sampling, sum(log["step_time"] for log in history) - sampling
+
+
 def grpo_settings(experiment, task, rows, profile, start: Path, config: dict) -> dict:
-    """What decides a GRPO run: its knobs, the base model, the prompt, the rows, the start."""
+    """What decides a GRPO run: its knobs, the base model, the prompt, the rows, the start, and
+    which metrics of our own its history logs."""
     knobs = {k: v for k, v in asdict(experiment).items() if k != "name"}
     return {
         "experiment": knobs,
@@ -158,6 +217,7 @@ def grpo_settings(experiment, task, rows, profile, start: Path, config: dict) ->
         "rows": {"n": len(rows), "digest": fingerprint([[r["id"], r["question"]] for r in rows])},
         "start": adapter_digest(start),
         "overrides": config,
+        "logs": ["groups_right_and_wrong", "sampling_seconds"],  # ours: an older run lacks them
     }
 
 

@@ -22,12 +22,16 @@ apart, as ``rewards/<name>/mean``, so the two signals below can be watched separ
 [1.0, 0.0, 1.0]
 >>> well_formed(completions)
 [1.0, 1.0, 0.0]
+
+During training ``correct`` also logs ``groups_right_and_wrong`` (TRL's ``log_metric``): the share
+of groups holding both a right and a wrong answer, the only groups it teaches correctness from.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from itertools import groupby
 
 from helpers.grading import parse_integer
 from helpers.tasks import Task
@@ -55,8 +59,8 @@ def correctness_reward(task: Task) -> Reward:
     """A reward function: 1.0 for a completion whose stated answer ``task`` judges right
     against its row (rebuilt from the data set's columns), else 0.0."""
 
-    def correct(completions, **columns) -> list[float]:
-        # TRL also passes its own keywords (trainer_state, log_metric, ...): a column is a list
+    def correct(completions, prompts=None, log_metric=None, **columns) -> list[float]:
+        # TRL also passes its own keywords (trainer_state, log_extra, ...): a column is a list
         # with one value per completion
         columns = {
             name: values
@@ -69,9 +73,25 @@ def correctness_reward(task: Task) -> Reward:
             _check_gold(task, row, i)
             value = task.read(completion_text(completion))
             rewards.append(1.0 if value is not None and task.is_right(value, row) else 0.0)
+        if log_metric is not None and prompts is not None:  # in training: TRL's step log
+            log_metric("groups_right_and_wrong", groups_right_and_wrong(rewards, prompts))
         return rewards
 
     return correct
+
+
+def groups_right_and_wrong(rewards: Sequence[float], prompts: Sequence) -> float:
+    """The share of groups holding both a right (1.0) and a wrong answer. A group is a run of
+    consecutive completions of the same prompt, as TRL samples and scores them.
+
+    >>> groups_right_and_wrong([1.0, 0.0, 1.0, 1.0, 0.0, 0.0], ["a", "a", "b", "b", "c", "c"])
+    0.3333333333333333
+    """
+    groups = [
+        {reward for _, reward in group}
+        for _, group in groupby(zip(prompts, rewards, strict=True), key=lambda pair: pair[0])
+    ]
+    return sum(len(seen) > 1 for seen in groups) / len(groups)
 
 
 def _check_gold(task: Task, row: dict, i: int) -> None:

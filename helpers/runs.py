@@ -120,6 +120,9 @@ class TrainingResult:
     resumed: bool  # trained on from a checkpoint after an interruption
     reused: bool  # a finished run was found and not trained again
     trainer: str = ""  # the class that trained it: UnslothSFTTrainer, UnslothGRPOTrainer
+    # the trainer's own training time (no model load; a resumed run's last session only),
+    # saved with the run, so a reused run has it too; None for runs saved before it was kept
+    train_seconds: float | None = None
 
     @property
     def end_loss(self) -> float:
@@ -303,7 +306,12 @@ def train_and_save(output_dir: Path, settings: dict, make_trainer, logged) -> Tr
     saved = finished_history(output_dir)
     if saved is not None:
         return TrainingResult(
-            output_dir / ADAPTER, saved["log"], resumed=False, reused=True, trainer=saved["trainer"]
+            output_dir / ADAPTER,
+            saved["log"],
+            resumed=False,
+            reused=True,
+            trainer=saved["trainer"],
+            train_seconds=saved.get("train_seconds"),
         )
     from helpers.progress import quiet_display  # imports transformers: after Unsloth
 
@@ -317,7 +325,9 @@ def train_and_save(output_dir: Path, settings: dict, make_trainer, logged) -> Tr
             "0?): nothing is saved; pass more rows or raise max_steps, then run again"
         )
     name = type(trainer).__name__
-    saved = json.dumps({"trainer": name, "log": history}, indent=1)
+    runtimes = [log["train_runtime"] for log in trainer.state.log_history if "train_runtime" in log]
+    seconds = runtimes[-1] if runtimes else None
+    saved = json.dumps({"trainer": name, "log": history, "train_seconds": seconds}, indent=1)
     write_text_atomically(output_dir / HISTORY, saved)
     trainer.model.save_pretrained(output_dir / ADAPTER)
     trainer.processing_class.save_pretrained(output_dir / ADAPTER)
@@ -326,4 +336,6 @@ def train_and_save(output_dir: Path, settings: dict, make_trainer, logged) -> Tr
     for folder in output_dir.glob("checkpoint-*"):
         shutil.rmtree(folder)
     resumed = checkpoint is not None
-    return TrainingResult(output_dir / ADAPTER, history, resumed, reused=False, trainer=name)
+    return TrainingResult(
+        output_dir / ADAPTER, history, resumed, reused=False, trainer=name, train_seconds=seconds
+    )

@@ -61,7 +61,7 @@ class Summary:
 
 def summarise(records: Sequence[dict]) -> Summary:
     """Accuracy with its 95% interval, the error counts and the generation lengths."""
-    _check_graded(records, ("id", "correct", "error", "truncated", "tokens", "math_verify"))
+    _check_graded(records, ("correct", "error", "truncated", "tokens", "math_verify"))
     n = len(records)
     correct = sum(record["correct"] for record in records)
     low, high = wilson_interval(correct, n)

@@ -91,6 +91,8 @@ def test_colab_branch_passes_only_keywords_the_pinned_unsloth_and_trl_take(drift
         "GRPOConfig",
         "GRPOTrainer",
     }
+    # and notebook 05's GRPO recipe: its config and trainer, keyword by keyword
+    assert {"GRPOConfig", "GRPOTrainer"} <= set(report["notebook_calls"]["05_grpo_inequalities.py"])
 
 
 @pytest.mark.slow

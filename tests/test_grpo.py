@@ -122,3 +122,28 @@ def test_grpo_and_the_sft_it_is_compared_with_share_every_optimizer_knob(smoke, 
     )
     assert {k: getattr(grpo, k) for k in knobs} == {k: getattr(sft, k) for k in knobs}
     assert (grpo.optim, grpo.weight_decay, grpo.warmup_steps) == ("adamw_torch", 0.0, 0.05)
+
+
+def test_each_step_logs_its_sampling_time_within_the_step_and_its_mixed_groups(
+    smoke, train_rows, start, tmp_path
+):
+    from helpers.grpo import time_split
+
+    result = train_grpo(TINY, INEQUALITIES, train_rows[:2], smoke, tmp_path, start=start)
+    for log in result.history:
+        assert 0.0 < log["sampling_seconds"] <= log["step_time"]
+        assert log["groups_right_and_wrong"] in (0.0, 1.0)  # one group a step
+    sampling, learning = time_split(result.history)
+    assert sampling > 0 and learning > 0
+    assert sampling + learning == pytest.approx(sum(log["step_time"] for log in result.history))
+
+
+def test_notebook_05_starts_from_the_model_d_run_notebook_02_trains_at_the_same_size():
+    """05 reads Model D from 02's run folder (on Colab, a Drive folder both notebooks share):
+    the folder is named by its rows, so 05 must ask for the rows 02 trains it on."""
+    from helpers.plans.grpo import SIZES as GRPO_SIZES
+    from helpers.plans.inequality_sft import SIZES as SFT_SIZES
+
+    for size, plan in SFT_SIZES.items():
+        if MODEL_D in plan.experiments:
+            assert plan.rows(MODEL_D) == GRPO_SIZES[size].model_d_rows, size

@@ -53,3 +53,18 @@ def test_trls_own_keywords_are_not_read_as_columns():
     extras = {"trainer_state": object(), "log_metric": print, "prompts": ["a", "b"]}
     rewards = correctness_reward(INEQUALITIES)(completions, answer=[ROW["answer"]] * 2, **extras)
     assert rewards == [1.0, float(ROW["answer"] == 0)]
+
+
+def test_correct_logs_the_share_of_groups_holding_a_right_and_a_wrong_answer():
+    """TRL samples a prompt's group together and hands ``log_metric`` to reward functions: the
+    share of mixed groups (the ones GRPO learns correctness from) is logged each step."""
+    right, wrong = chat(f"\\boxed{{{ROW['answer']}}}"), chat(f"\\boxed{{{ROW['answer'] + 1}}}")
+    logged = {}
+    rewards = correctness_reward(INEQUALITIES)(
+        [right, wrong, right, right, wrong, wrong],
+        prompts=["mixed", "mixed", "all right", "all right", "all wrong", "all wrong"],
+        answer=[ROW["answer"]] * 6,
+        log_metric=logged.__setitem__,
+    )
+    assert rewards == [1.0, 0.0, 1.0, 1.0, 0.0, 0.0]
+    assert logged == {"groups_right_and_wrong": 1 / 3}

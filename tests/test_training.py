@@ -91,7 +91,9 @@ def test_training_lowers_the_loss_and_saves_the_adapter(smoke, train_rows, tmp_p
     assert sum(losses[-5:]) / 5 < 0.8 * sum(losses[:5]) / 5
     assert (result.adapter_dir / "adapter_config.json").exists()
     saved = json.loads((tmp_path / "loss_history.json").read_text())
+    seconds = saved.pop("train_seconds")  # the trainer's own clock, kept with the run
     assert saved == {"trainer": "UnslothSFTTrainer", "log": result.history}
+    assert result.train_seconds == seconds and 0 < seconds < 600
 
 
 def test_interrupted_training_resumes_from_the_last_checkpoint(
@@ -134,6 +136,7 @@ def test_a_finished_run_is_reused_only_for_the_settings_that_made_it(smoke, trai
         train_experiment(quick(MODEL_A), shots, rows, smoke, tmp_path, **config)
     again = train_experiment(quick(MODEL_A), INEQUALITIES, rows, smoke, tmp_path, **config)
     assert again.reused and again.history == first.history
+    assert again.train_seconds == first.train_seconds > 0  # a reused run keeps its time
 
 
 def test_a_checkpoint_cut_off_mid_save_is_skipped_for_the_one_before(

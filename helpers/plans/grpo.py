@@ -107,7 +107,8 @@ class GRPOPlan:
                 "less than evaluation: one prompt",
             ),
         }
-        loads = 3 + 3 + 2 + 3  # Model D, GRPO, SFT; 3 models (both splits); test 2; ask 3
+        # the trainer by hand, Model D, GRPO, SFT; 3 models (both splits); test 2; ask 3
+        loads = 4 + 3 + 2 + 3
         return budget_table(sections | overheads(loads))
 
 

@@ -73,6 +73,8 @@ NOTEBOOK_FUNCTIONS = {
     "FastLanguageModel.get_peft_model",
     "SFTConfig",
     "SFTTrainer",
+    "GRPOConfig",  # notebook 05's recipe cells
+    "GRPOTrainer",
 }
 
 
@@ -226,6 +228,8 @@ def check_notebooks(report: dict) -> None:
         "FastLanguageModel.get_peft_model": FastLanguageModel.get_peft_model,
         "SFTConfig": trl.SFTConfig,
         "SFTTrainer": trl.SFTTrainer,
+        "GRPOConfig": trl.GRPOConfig,
+        "GRPOTrainer": trl.GRPOTrainer,
     }
     read = kwargs_read()
     report["notebook_calls"] = {}
