@@ -371,8 +371,12 @@ if solution(1, SHOW_SOLUTIONS):
 
 # %%
 from helpers.models import free_memory
+from helpers.progress import quiet_display
 from helpers.runs import end_loss, last_checkpoint
 
+# transformers shows a table row for every logged step; a bar and ~10 lines read better (the
+# log itself, every step, is untouched: it draws the loss curve below)
+quiet_display(trainer)
 trainer.train(resume_from_checkpoint=last_checkpoint(BY_HAND))
 by_hand = [log for log in trainer.state.log_history if "loss" in log]
 print(f"Model A by hand: {len(by_hand)} steps, loss over the last 10% {end_loss(by_hand):.3f}")
