@@ -153,6 +153,8 @@ def check(
             os.environ[SIZE_ENV] = before
     order = [path.name for path in paths]
     report["notebooks"].sort(key=lambda entry: order.index(entry["notebook"]))
+    if written is not None:
+        written.write_text(json.dumps(report, indent=1))  # the notebooks in the order given
     return report
 
 
@@ -245,7 +247,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     written = out_dir / f"{options.size}.json"
     report = check(options.size, paths, out_dir, options.jobs, written)
-    written.write_text(json.dumps(report, indent=1))
     print(report_table(report), f"written to {written}", sep="\n")
     return 0 if all(entry["passed"] for entry in report["notebooks"]) else 1
 
