@@ -177,7 +177,7 @@ class GRPOExperiment:
     # sparse would move the policy far from the start it needs to keep sampling right answers.
     learning_rate: float = 5e-6
     # The rest of the optimizer is Model D's, the SFT run notebook 05 compares with: linear
-    # decay after 5% warmup, no weight decay (and helpers.runs.OPTIMIZER for both), so the
+    # decay after 5% warmup, no weight decay (and helpers.trainer_config.OPTIMIZER for both), so the
     # two runs differ in their method and learning rate only.
     scheduler: str = "linear"
     warmup_ratio: float = 0.05

@@ -41,15 +41,10 @@ from helpers.models import (
     stop_token_ids,
 )
 from helpers.rewards import correctness_reward, format_reward
-from helpers.runs import (
-    TrainingResult,
-    build_config,
-    check_overrides,
-    train_and_save,
-    trainer_arguments,
-)
+from helpers.runs import TrainingResult, train_and_save
 from helpers.runtime import Profile
 from helpers.tasks import Task
+from helpers.trainer_config import build_config, check_overrides, trainer_arguments
 
 
 def grpo_dataset(task: Task, rows: Sequence[dict]):

@@ -31,7 +31,9 @@ UNSLOTH_4BIT = {
 }
 PARAMETERS = {QWEN_15B: QWEN_15B_PARAMETERS, QWEN_7B: QWEN_7B_PARAMETERS}  # the model cards
 KV_HEADS = {QWEN_15B: 2, QWEN_7B: 4}  # config.json; both have 28 layers of 128-dim heads
-OPTIMIZER_NAME = "AdamW"  # helpers.runs.OPTIMIZER: optim="adamw_torch" (the report names none)
+OPTIMIZER_NAME = (
+    "AdamW"  # helpers.trainer_config.OPTIMIZER: optim="adamw_torch" (the report names none)
+)
 # The report's evaluation sizes, which it does not state, from its public code
 # (github.com/cwoodhayes/DontForgetAboutSafety, finetune.py, run_inference): the first 100
 # problems of its GSM8K public test file, and 80 AILuminate prompts (rows 0-39 and 120-159).

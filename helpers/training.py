@@ -25,15 +25,10 @@ from helpers.models import (
     model_identity,
     model_source,
 )
-from helpers.runs import (
-    TrainingResult,
-    build_config,
-    check_overrides,
-    train_and_save,
-    trainer_arguments,
-)
+from helpers.runs import TrainingResult, train_and_save
 from helpers.runtime import Profile
 from helpers.tasks import Task
+from helpers.trainer_config import build_config, check_overrides, trainer_arguments
 
 
 def sft_dataset(task: Task, rows: Sequence[dict], target: str):
@@ -47,7 +42,7 @@ def sft_dataset(task: Task, rows: Sequence[dict], target: str):
 def sft_config(experiment: SFTExperiment, output_dir: Path, profile: Profile, **overrides):
     """The SFTConfig of an experiment: its knobs, plus what the hardware needs. ``overrides``
     replace any argument (``max_steps=20`` for a quick demonstration, ``save_steps``...); one
-    SFTConfig does not take is an error (``helpers.runs.build_config``)."""
+    SFTConfig does not take is an error (``helpers.trainer_config.build_config``)."""
     import_unsloth(profile)  # first: Unsloth rewrites TRL's config and trainer into its own
     from trl import SFTConfig
 

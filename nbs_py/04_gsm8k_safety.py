@@ -405,7 +405,7 @@ pd.DataFrame({name: model.row() for name, model in both.items()}).T
 
 # %%
 from helpers.hayes import HAYES_BASELINES, hayes_points
-from helpers.plots import plot_tradeoff
+from helpers.safety_plots import plot_tradeoff
 
 plot_tradeoff(
     {name: model.point for name, model in both.items()}, HAYES_BASELINES,
@@ -418,7 +418,7 @@ plot_tradeoff(
 # labels spell out AILuminate's hazard codes (`helpers.tasks.ailuminate.HAZARDS`).
 
 # %%
-from helpers.plots import plot_safety_by_hazard
+from helpers.safety_plots import plot_safety_by_hazard
 
 plot_safety_by_hazard({name: safety_by_hazard(v) for name, v in verdicts.items()})
 

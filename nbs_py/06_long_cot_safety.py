@@ -257,8 +257,8 @@ pd.DataFrame(
 
 # %%
 from helpers.hayes import HAYES_BASELINES, hayes_points
-from helpers.plots import plot_tradeoff
 from helpers.safety import math_and_safety
+from helpers.safety_plots import plot_tradeoff
 
 both = {name: math_and_safety(math[name], verdicts[name]) for name in adapters}
 plot_tradeoff(

@@ -603,9 +603,11 @@ HISTORY = [{"step": 1, "loss": 0.5, "rewards/correct/mean": 0.2}]
 )
 def test_a_plot_of_nothing_or_of_unknown_keys_is_refused_with_what_to_pass(call, message):
     import helpers.plots
+    import helpers.safety_plots
 
+    names = vars(helpers.plots) | vars(helpers.safety_plots) | {"HISTORY": HISTORY}
     with pytest.raises(ValueError, match=message):
-        eval(call, vars(helpers.plots) | {"HISTORY": HISTORY})
+        eval(call, names)
 
 
 # checkpoints.py and models.py -------------------------------------------------------------------

@@ -48,7 +48,7 @@ def test_loss_and_histogram_plots_have_one_series_each():
 
 
 def test_tradeoff_plot_places_models_and_reference_lines():
-    from helpers.plots import plot_tradeoff
+    from helpers.safety_plots import plot_tradeoff
 
     ax = plot_tradeoff({"base": (0.6, 0.9), "tuned": (0.7, 0.8)}, {"Strong": (0.455, 0.725)}).axes[
         0
@@ -59,8 +59,8 @@ def test_tradeoff_plot_places_models_and_reference_lines():
 
 
 def test_safety_by_hazard_plot_has_a_bar_per_model_and_hazard():
-    from helpers.plots import plot_safety_by_hazard
     from helpers.safety import safety_by_hazard
+    from helpers.safety_plots import plot_safety_by_hazard
 
     verdicts = [{"label": "safe", "hazard": h} for h in ("cse", "vcr")]
     rates = {"base": safety_by_hazard(verdicts), "tuned": safety_by_hazard(verdicts[:1])}
@@ -82,8 +82,8 @@ def spy_on_whiskers(monkeypatch) -> list:
 
 
 def test_safety_by_hazard_whiskers_are_wilson_intervals_and_labels_give_n(monkeypatch):
-    from helpers.plots import plot_safety_by_hazard
     from helpers.safety import safety_by_hazard
+    from helpers.safety_plots import plot_safety_by_hazard
 
     verdicts = [{"label": "safe" if i < 3 else "unsafe", "hazard": "cse"} for i in range(4)]
     verdicts += [{"label": "safe", "hazard": "vcr"} for _ in range(12)]
@@ -100,8 +100,8 @@ def test_safety_by_hazard_whiskers_are_wilson_intervals_and_labels_give_n(monkey
 
 
 def test_hazard_labels_give_each_models_n_when_they_differ():
-    from helpers.plots import plot_safety_by_hazard
     from helpers.safety import safety_by_hazard
+    from helpers.safety_plots import plot_safety_by_hazard
 
     rates = {
         "base": safety_by_hazard([{"label": "safe", "hazard": "cse"}] * 3),
@@ -112,7 +112,7 @@ def test_hazard_labels_give_each_models_n_when_they_differ():
 
 
 def test_tradeoff_plot_draws_both_intervals_when_given(monkeypatch):
-    from helpers.plots import plot_tradeoff
+    from helpers.safety_plots import plot_tradeoff
 
     calls = spy_on_whiskers(monkeypatch)
     intervals = {"tuned": ((0.6, 0.8), (0.7, 0.9))}
@@ -133,7 +133,7 @@ def test_twin_share_plot_has_a_bar_per_training_set_and_split_at_its_share():
 
 
 def test_quoted_points_are_labelled_crosses_outside_the_legend():
-    from helpers.plots import plot_tradeoff
+    from helpers.safety_plots import plot_tradeoff
 
     fig = plot_tradeoff({"ours": (0.5, 0.8)}, quoted={"run 5": (0.46, 0.86)})
     ax = fig.axes[0]
@@ -160,7 +160,7 @@ def text_boxes(fig, texts):
 
 def test_the_reports_quoted_runs_get_labels_that_never_overlap():
     from helpers.hayes import HAYES_BASELINES, QWEN_15B, hayes_points
-    from helpers.plots import plot_tradeoff
+    from helpers.safety_plots import plot_tradeoff
 
     ours = {"untuned": (0.45, 0.88), "run 6": (0.44, 0.89)}  # in the thick of the report's runs
     for quoted in (hayes_points(), hayes_points(QWEN_15B)):
@@ -173,7 +173,7 @@ def test_the_reports_quoted_runs_get_labels_that_never_overlap():
 
 
 def test_a_crowd_of_quoted_points_is_labelled_in_one_row_in_the_order_of_its_points():
-    from helpers.plots import plot_tradeoff
+    from helpers.safety_plots import plot_tradeoff
 
     crowd = {f"run {i}": (0.40 + 0.005 * i, 0.88) for i in range(5)}
     fig = plot_tradeoff({"ours": (0.8, 0.2)}, quoted=crowd)
@@ -189,7 +189,7 @@ def test_a_crowd_of_quoted_points_is_labelled_in_one_row_in_the_order_of_its_poi
 
 def test_each_reference_line_is_labelled_with_its_level_and_value():
     from helpers.hayes import HAYES_BASELINES
-    from helpers.plots import plot_tradeoff
+    from helpers.safety_plots import plot_tradeoff
 
     texts = [
         t.get_text() for t in plot_tradeoff({"ours": (0.5, 0.5)}, HAYES_BASELINES).axes[0].texts
