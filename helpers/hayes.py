@@ -200,6 +200,9 @@ def hayes_points(model_name: str | None = None) -> dict[str, tuple[float, float]
     >>> hayes_points(QWEN_15B)["run 9"], hayes_points()["run 2 (7B)"]
     ((0.43, 0.68), (0.5, 0.57))
     """
+    models = sorted({run.model_name for run in HAYES_RUNS})
+    if model_name not in (None, *models):
+        raise ValueError(f"no run of the report used {model_name!r}: choose one of {models}")
     return {
         f"run {run.run}" + (" (7B)" if run.model_name == QWEN_7B and not model_name else ""): (
             run.reported["math_accuracy"],

@@ -22,8 +22,8 @@ class TrainingDisplay(TrainerCallback):
     first step and every ``max_steps / lines`` steps after; the log itself is untouched."""
 
     def __init__(self, lines: int = SHOWN_LINES):
-        if lines < 1:
-            raise ValueError(f"lines={lines}: show at least one line a run")
+        if not isinstance(lines, int) or isinstance(lines, bool) or lines < 1:
+            raise ValueError(f"lines={lines!r}: show a whole number of lines a run, 1 or more")
         self.lines, self.bar, self.every = lines, None, 1
 
     def on_train_begin(self, args, state, control, **kwargs):

@@ -948,3 +948,10 @@ def test_a_grpo_run_with_a_knob_of_the_wrong_kind_is_refused_when_written(change
 
     with pytest.raises(ValueError, match=message):
         replace(GRPO_RUN, **change)
+
+
+def test_hayes_points_of_a_model_no_run_used_is_an_error_not_an_empty_plot():
+    from helpers.hayes import hayes_points
+
+    with pytest.raises(ValueError, match=r"no run of the report used 'Qwen2.5-1.5B': choose one"):
+        hayes_points("Qwen2.5-1.5B")  # the report's is Qwen/Qwen2.5-1.5B-Instruct

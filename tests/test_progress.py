@@ -44,5 +44,6 @@ def test_quiet_display_replaces_the_step_by_step_display(tmp_path):
     kinds = {type(c) for c in trainer.callback_handler.callbacks}
     assert TrainingDisplay in kinds
     assert not kinds & {NotebookProgressCallback, ProgressCallback, PrinterCallback}
-    with pytest.raises(ValueError, match="lines=0: show at least one line"):
-        TrainingDisplay(lines=0)
+    for lines in (0, 2.5, "10"):
+        with pytest.raises(ValueError, match=f"lines={lines!r}: show a whole number of lines"):
+            TrainingDisplay(lines=lines)
