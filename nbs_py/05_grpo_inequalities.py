@@ -373,8 +373,10 @@ print(f"GRPO: {grpo}\nSFT:  {sft}")
 from helpers.grpo import time_split
 
 for name, run in (("GRPO", grpo), ("SFT", sft)):
-    took = "not recorded" if run.train_seconds is None else f"{run.train_seconds / 60:.1f} min"
-    print(f"{name:<4} {run.tokens:>9,} training tokens, {run.steps} optimizer steps, {took}")
+    seconds = run.train_seconds
+    took = "not recorded" if seconds is None else f"{seconds / 60:.1f} min ({seconds:,.0f} s)"
+    steps = f"{run.steps} optimizer step{'s' * (run.steps != 1)}"
+    print(f"{name:<4} {run.tokens:>9,} training tokens, {steps}, {took}")
 if grpo.train_seconds and sft.train_seconds:
     ratio = grpo.train_seconds / sft.train_seconds
     print(f"GRPO trained {ratio:.1f} times as long as SFT on the same tokens")
