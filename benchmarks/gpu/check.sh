@@ -268,6 +268,11 @@ if [ "$DEADLINE" -gt 0 ]; then
         EXECUTE_TIMEOUT=$((left - THROUGHPUT_TIMEOUT))
         echo "check.sh: CHECK_DEADLINE=$DEADLINE leaves ${EXECUTE_TIMEOUT} s to the notebooks, ${THROUGHPUT_TIMEOUT} s to the throughput step"
     fi
+    if [ "$EXECUTE_TIMEOUT" -lt 30 ]; then  # (timeout 0 would mean no limit at all)
+        echo "check.sh: CHECK_DEADLINE=$DEADLINE leaves no time for the notebooks: raise it"
+        step execute "NO-TIME"
+        finish
+    fi
 fi
 timeout "$EXECUTE_TIMEOUT" "$PY" -m helpers.execute --size check --jobs "$JOBS" $NOTEBOOKS 2>&1 | tee "$WORK/execute.log"
 status=${PIPESTATUS[0]}
