@@ -28,6 +28,7 @@ from helpers.models import (
     loaded_model,
     model_identity,
     model_source,
+    quiet_generation_notices,
     stop_token_ids,
 )
 from helpers.results import ResultsFile, map_resumably
@@ -88,6 +89,7 @@ def generate(model, tokenizer, prompts: Sequence[str], max_new_tokens: int) -> l
     batch = batch.to(model.device)
     stops = stop_token_ids(tokenizer)
     config = greedy_config(max_new_tokens, stops, tokenizer.pad_token_id)
+    quiet_generation_notices()
     with torch.no_grad():
         output = model.generate(**batch, generation_config=config)
     generations = []

@@ -38,6 +38,7 @@ from helpers.models import (
     load_model,
     model_identity,
     model_source,
+    quiet_generation_notices,
     stop_token_ids,
 )
 from helpers.rewards import correctness_reward, format_reward
@@ -147,6 +148,7 @@ def grpo_trainer(model, tokenizer, args, task: Task, rows):
     from trl import GRPOTrainer
 
     model.generation_config.eos_token_id = stop_token_ids(tokenizer)
+    quiet_generation_notices()  # TRL samples through the same generate
     clock = sampling_clock()
     return GRPOTrainer(
         model=model,

@@ -17,6 +17,7 @@ One call serves both profiles:
 
 from __future__ import annotations
 
+import logging
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -250,3 +251,26 @@ def free_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+
+
+# transformers' notices that our greedy settings already decide, printed once a batch on a GPU
+# (seen there: 16 times in notebook 02's check size alone): Unsloth's generate adds
+# ``pad_token_id`` and ``cache_implementation`` beside our ``generation_config``, and the model's
+# own ``max_length`` meets our ``max_new_tokens``, which takes precedence, as we want.
+GENERATION_NOTICES = (
+    "Both `max_new_tokens`",
+    "Passing `generation_config` together with generation-related arguments",
+)
+
+
+class _SettledNotices(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(GENERATION_NOTICES)
+
+
+def quiet_generation_notices() -> None:
+    """Drop ``GENERATION_NOTICES`` from transformers' generation log (nothing else: every other
+    warning of it still shows). Idempotent."""
+    log = logging.getLogger("transformers.generation.utils")
+    if not any(isinstance(f, _SettledNotices) for f in log.filters):
+        log.addFilter(_SettledNotices())

@@ -39,6 +39,26 @@ def test_greedy_output_ignores_the_checkpoints_sampling_defaults(tiny, val_rows)
     assert generate(shipped, tokenizer, prompts, max_new_tokens=24) == plain
 
 
+def test_the_notices_our_settings_decide_are_not_printed_once_a_batch(tiny, val_rows, capfd):
+    """On a GPU every batch printed "Both `max_new_tokens` ... and `max_length`(=4096)": the
+    model's max_length met ours (max_new_tokens wins, as we want). Only that notice goes."""
+    import copy
+    import logging
+
+    model, tokenizer = tiny
+    long_limit = copy.deepcopy(model)
+    long_limit.generation_config.max_length = 4096  # as the GPU run's model carried
+    prompts = [render_prompt(tokenizer, row["question"]) for row in val_rows[:2]]
+    capfd.readouterr()
+    assert generate(long_limit, tokenizer, prompts, max_new_tokens=8) == generate(
+        model, tokenizer, prompts, max_new_tokens=8
+    )
+    assert "Both `max_new_tokens`" not in capfd.readouterr().err
+    log = logging.getLogger("transformers.generation.utils")
+    other = log.makeRecord(log.name, logging.WARNING, __file__, 1, "another warning", (), None)
+    assert all(f.filter(other) for f in log.filters)  # every other warning still shows
+
+
 def test_generation_budget_keeps_prompt_and_answer_inside_the_models_positions(tiny):
     _, tokenizer = tiny
     prompts = ["1 2 3 4 5 6 7 8 9", "1 2"]  # one token per digit, one per space
