@@ -85,7 +85,8 @@ profile, RUN = start_notebook("02_sft_models_abc")
 # decoding steps, model downloads, loads and Unsloth's first-use compile; every assumption and
 # its source is in `helpers/plans/t4.py`. The untuned model's evaluations are the long part: it
 # may reason up to the token limit, where a tuned model answers in a dozen tokens. Each
-# section's progress bar gives the real pace.
+# section's progress bar gives the real pace. The exercises' solutions run only with
+# `SHOW_SOLUTIONS = True`, and only then does the table count the one that trains (exercise 4).
 
 # %%
 from helpers.notebook import solution, solutions_shown
@@ -99,7 +100,7 @@ SHOW_SOLUTIONS = solutions_shown(SHOW_SOLUTIONS, PLAN)
 sizes_table(SIZES)
 
 # %%
-PLAN.budget()
+PLAN.budget(solutions=SHOW_SOLUTIONS)
 
 # %% [markdown]
 # ## 2 · Problems as chat examples
@@ -772,7 +773,7 @@ if solution(3, SHOW_SOLUTIONS):
 #    as in exercise 2: unless p < 0.05, these items cannot show that dropout changed anything.
 
 # %% cellView="form" jupyter={"source_hidden": true}
-# @title Solution to exercise 4 (try first; trains a model: Model C's time, estimated in section 0)
+# @title Solution to exercise 4 (try first; trains a model: see section 0's table)
 if solution(4, SHOW_SOLUTIONS):
     from dataclasses import replace
 

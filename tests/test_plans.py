@@ -89,3 +89,16 @@ def test_notebook_03_counts_the_exercise_solutions_only_when_they_run():
         loads = [name for name in shown.index if name.startswith("loading a model")]
         fewer = [name for name in hidden.index if name.startswith("loading a model")]
         assert loads != fewer  # three fewer loads: the exercises' training and evaluations
+
+
+def test_notebook_02_counts_exercise_4_only_when_the_solutions_run():
+    from helpers.plans.inequality_sft import SIZES
+
+    minutes = "T4 minutes (estimate)"
+    for plan in SIZES.values():
+        hidden, shown = plan.budget(), plan.budget(solutions=True)
+        row = shown.filter(like="exercise 4", axis=0)
+        assert hidden.filter(like="exercise 4", axis=0).empty and len(row) == 1
+        model_c = shown.filter(regex="^(train|evaluate) Model C", axis=0)[minutes].sum()
+        assert row[minutes].iloc[0] == model_c  # the same run again, without dropout
+        assert shown.loc["total", minutes] >= hidden.loc["total", minutes]

@@ -55,7 +55,7 @@ class AIMEPlan:
     ask_tokens: int  # new tokens of your own question's answers (section 10), two models
     solved_problems: int  # exercise 1 trains on the first of those with a worked solution
 
-    def budget(self, solutions: bool = True):
+    def budget(self, solutions: bool = False):
         """The T4 table of notebook 03 at this size, on the hub's data (the export of section
         11 is off by default and not counted: Unsloth builds llama.cpp first, minutes more);
         the exercises' solutions (a training run, two evaluations) only when they run."""

@@ -53,8 +53,9 @@ class SFTPlan:
     def rows(self, experiment) -> int:
         return experiment.train_size if self.train_rows is None else self.train_rows
 
-    def budget(self, mean_tokens: dict[str, float] = MEASURED_TOKENS):
-        """The T4 table: ``mean_tokens`` are a training example's tokens by target field."""
+    def budget(self, mean_tokens: dict[str, float] = MEASURED_TOKENS, solutions: bool = False):
+        """The T4 table: ``mean_tokens`` are a training example's tokens by target field; with
+        ``solutions`` (SHOW_SOLUTIONS), exercise 4's Model C without dropout too."""
         weights = loaded_weights_gib(QWEN_15B_PARAMETERS)
         kv = kv_cache_gib(self.batch_size, 100 + self.max_new_tokens)
         generating = f"{weights + kv:.1f} GiB: weights and KV cache (batch {self.batch_size})"
@@ -77,6 +78,14 @@ class SFTPlan:
         tuned = generate_minutes(items, min(300, self.max_new_tokens), self.batch_size)
         sections["test: baseline (at most), Model C, the best"] = (untuned + 2 * tuned, generating)
         loads = 1 + 1 + 2 * len(self.experiments) + 3 + 2  # baseline, by hand, runs, tests, ask
+        if solutions:  # exercise 4 trains and evaluates Model C again, without dropout
+            c = ("train Model C", "evaluate Model C")
+            minutes = sum(t for name, (t, _) in sections.items() if name.startswith(c))
+            sections["exercise 4: Model C without dropout, trained and evaluated"] = (
+                minutes,
+                "as Model C",
+            )
+            loads += 2
         return budget_table(sections | overheads(loads))
 
 
