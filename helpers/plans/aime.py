@@ -1,7 +1,7 @@
 """Notebook 03's sizes (AIME: the report's split, r=64 LoRA SFT) and their cost on a free T4.
 
     PLAN = choose(SIZES, SIZE, profile)
-    PLAN.budget()   # minutes and GPU memory, section by section
+    PLAN.budget(solutions=SHOW_SOLUTIONS)   # minutes and GPU memory, section by section
 
 - ``full``: the report's sizes: all 890 training problems, two epochs at 4,096 positions, up
   to 4,000 new tokens an answer (4,096 positions less the longest prompt: 3,671).
@@ -16,7 +16,9 @@ files are present).
 
 >>> minutes = SIZES["full"].budget()["T4 minutes (estimate)"]
 >>> float(minutes["training, 890 x 2 epochs (section 5)"]), float(minutes["total"])
-(6.0, 79.0)
+(6.0, 52.0)
+>>> float(SIZES["full"].budget(solutions=True).loc["total", "T4 minutes (estimate)"])
+79.0
 """
 
 from __future__ import annotations
