@@ -56,7 +56,7 @@ def check_knobs(settings, whole=(), positive=(), shares=(), below_one=(), at_lea
             if isinstance(value, bool) or not good(value):
                 name = getattr(settings, "name", None)
                 where = f"{type(settings).__name__}" + (f" {name!r}" if name else "")
-                raise ValueError(f"{where}: {knob}={value!r}, use {kind}")
+                raise ValueError(f"{where}: {knob}={value!r}: use {kind}")
 
 
 def adapter_digest(adapter_dir: Path) -> str:

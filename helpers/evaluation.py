@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.checkpoints import check_adapter, model_positions
+from helpers.checkpoints import check_adapter, check_knobs, model_positions
 from helpers.models import (
     MATH_MODEL,
     load_tokenizer,
@@ -160,10 +160,7 @@ class EvalSettings:
     progress: bool = True  # a tqdm bar over the batches
 
     def __post_init__(self) -> None:
-        for knob in ("max_new_tokens", "batch_size", "max_seq_length"):
-            value = getattr(self, knob)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{knob}={getattr(self, knob)!r}: use a whole number >= 1")
+        check_knobs(self, whole=("max_new_tokens", "batch_size", "max_seq_length"))
 
     def generation(self) -> dict:
         """What changes the generated text, for a results file's key."""

@@ -896,12 +896,12 @@ def test_summarise_refuses_records_that_are_not_graded(record, message):
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"epochs": 0}, "SFTExperiment 'Model C': epochs=0, use a whole number >= 1"),
-        ({"batch_size": 2.0}, "batch_size=2.0, use a whole number >= 1"),
-        ({"learning_rate": "1e-4"}, "learning_rate='1e-4', use a number > 0"),
-        ({"learning_rate": -1e-4}, "learning_rate=-0.0001, use a number > 0"),
-        ({"warmup_ratio": 1}, r"warmup_ratio=1, use a share in \[0, 1\)"),
-        ({"weight_decay": -0.1}, "weight_decay=-0.1, use a number >= 0"),
+        ({"epochs": 0}, "SFTExperiment 'Model C': epochs=0: use a whole number >= 1"),
+        ({"batch_size": 2.0}, "batch_size=2.0: use a whole number >= 1"),
+        ({"learning_rate": "1e-4"}, "learning_rate='1e-4': use a number > 0"),
+        ({"learning_rate": -1e-4}, "learning_rate=-0.0001: use a number > 0"),
+        ({"warmup_ratio": 1}, r"warmup_ratio=1: use a share in \[0, 1\)"),
+        ({"weight_decay": -0.1}, "weight_decay=-0.1: use a number >= 0"),
         ({"lora": (32, 64)}, r"lora=\(32, 64\), use LoraSettings\(r, alpha, dropout\)"),
     ],
 )
@@ -919,9 +919,9 @@ def test_an_experiment_with_a_knob_of_the_wrong_kind_is_refused_when_written(cha
 @pytest.mark.parametrize(
     "args, message",
     [
-        ((0, 16, 0.0), "LoraSettings: r=0, use a whole number >= 1"),
-        (("8", 16, 0.0), "r='8', use a whole number >= 1"),
-        ((8, 16, 1.5), r"dropout=1.5, use a share in \[0, 1\]"),
+        ((0, 16, 0.0), "LoraSettings: r=0: use a whole number >= 1"),
+        (("8", 16, 0.0), "r='8': use a whole number >= 1"),
+        ((8, 16, 1.5), r"dropout=1.5: use a share in \[0, 1\]"),
     ],
 )
 def test_lora_settings_of_the_wrong_kind_are_refused(args, message):
@@ -936,9 +936,9 @@ def test_lora_settings_of_the_wrong_kind_are_refused(args, message):
     "change, message",
     [
         ({"num_generations": 1}, "num_generations=1, use 2 or more"),
-        ({"temperature": 0}, "temperature=0, use a number > 0"),
-        ({"beta": -0.1}, "beta=-0.1, use a number >= 0"),
-        ({"max_steps": 0}, "max_steps=0, use a whole number >= 1"),
+        ({"temperature": 0}, "temperature=0: use a number > 0"),
+        ({"beta": -0.1}, "beta=-0.1: use a number >= 0"),
+        ({"max_steps": 0}, "max_steps=0: use a whole number >= 1"),
     ],
 )
 def test_a_grpo_run_with_a_knob_of_the_wrong_kind_is_refused_when_written(change, message):
